@@ -1,0 +1,15 @@
+// Package fsm owns iamd's replicated state: the go-memdb tables, the commands
+// that change them, the Raft FSM that applies those commands, and snapshots.
+//
+// Every change is a command: a type and a JSON payload (see command.go for the
+// encoding). Apply decodes the command and runs the one apply function
+// registered for its type inside a memdb write transaction. Apply functions
+// are deterministic: they read only the command and the current state (never
+// the clock or a random source), so every node reaches the same state and the
+// same verdict on invariants such as name uniqueness and per-user limits.
+//
+// Reads never go through Raft: callers take a State (a memdb read
+// transaction), which is lock-free and consistent.
+//
+// fsm imports neither api, server nor cluster.
+package fsm

@@ -1,0 +1,42 @@
+package fsm
+
+import (
+	"github.com/hashicorp/go-memdb"
+)
+
+// State is a consistent view of the tables. The server gets read-only ones
+// from FSM.State; apply functions wrap their write transaction in one so
+// that queries are written once.
+type State struct {
+	tx *memdb.Txn
+}
+
+func stateOf(tx *memdb.Txn) *State { return &State{tx: tx} }
+
+// first returns the single row of table found by index, or nil.
+func first[T any](tx *memdb.Txn, table, index string, args ...any) *T {
+	raw, err := tx.First(table, index, args...)
+	if err != nil || raw == nil {
+		return nil
+	}
+	return raw.(*T)
+}
+
+// all returns every row of table matching index and args, in index order.
+func all[T any](tx *memdb.Txn, table, index string, args ...any) []*T {
+	it, err := tx.Get(table, index, args...)
+	if err != nil {
+		return nil
+	}
+	var out []*T
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		out = append(out, raw.(*T))
+	}
+	return out
+}
+
+// insert stores a row; errors here mean a schema bug, so they are returned
+// as internal failures by the caller.
+func insert(tx *memdb.Txn, table string, obj any) error {
+	return tx.Insert(table, obj)
+}

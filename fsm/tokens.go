@@ -1,0 +1,197 @@
+package fsm
+
+import (
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+
+	"iamd/iamerr"
+)
+
+// Token is a Vault-style service token. The token itself is never stored:
+// HMAC is the keyed hash the server derives from it (see server/keyring).
+type Token struct {
+	HMAC           string
+	Accessor       string
+	ParentAccessor string // "" for orphans
+	Policies       []string
+	Meta           map[string]string
+	DisplayName    string
+	Path           string
+	NumUses        int
+	Orphan         bool
+	Renewable      bool
+	Type           string // "service"
+	EntityID       string
+	CreationTime   time.Time
+	CreationTTL    time.Duration
+	ExplicitMaxTTL time.Duration
+	Period         time.Duration
+	ExpireTime     time.Time // zero: never expires (root)
+	LastRenewal    time.Time
+	IssueTime      time.Time
+}
+
+// Expired reports whether the token's TTL has run out at now.
+func (t *Token) Expired(now time.Time) bool {
+	return !t.ExpireTime.IsZero() && !now.Before(t.ExpireTime)
+}
+
+const tableTokens = "tokens"
+
+const (
+	CmdCreateToken CommandType = 2
+	CmdRevokeToken CommandType = 3
+	CmdRenewToken  CommandType = 4
+	CmdUseToken    CommandType = 5
+	CmdTidyTokens  CommandType = 6
+)
+
+func init() {
+	registerTable[Token](&memdb.TableSchema{
+		Name: tableTokens,
+		Indexes: map[string]*memdb.IndexSchema{
+			"id":       idIndex("HMAC"),
+			"accessor": uniqueIndex("accessor", "Accessor", false),
+			"parent":   plainIndex("parent", "ParentAccessor"),
+		},
+	})
+	register(CmdCreateToken, "create-token", applyCreateToken)
+	register(CmdRevokeToken, "revoke-token", applyRevokeToken)
+	register(CmdRenewToken, "renew-token", applyRenewToken)
+	register(CmdUseToken, "use-token", applyUseToken)
+	register(CmdTidyTokens, "tidy-tokens", applyTidyTokens)
+}
+
+// CreateToken stores a new token. A parent that was revoked between the
+// server's check and this entry makes the create fail, so no child outlives
+// its parent.
+type CreateToken struct {
+	Token Token
+}
+
+func applyCreateToken(tx *memdb.Txn, env Env, cmd *CreateToken) (any, error) {
+	t := cmd.Token
+	if first[Token](tx, tableTokens, "id", t.HMAC) != nil {
+		return nil, iamerr.New(iamerr.Conflict, "cannot create a token with a duplicate ID")
+	}
+	if first[Token](tx, tableTokens, "accessor", t.Accessor) != nil {
+		return nil, iamerr.New(iamerr.Conflict, "duplicate token accessor")
+	}
+	if t.ParentAccessor != "" && first[Token](tx, tableTokens, "accessor", t.ParentAccessor) == nil {
+		return nil, iamerr.New(iamerr.Denied, "parent token has been revoked")
+	}
+	if err := insert(tx, tableTokens, &t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// RevokeToken removes a token by accessor; unless Orphan is set, its
+// children are revoked with it (recursively), as in Vault.
+type RevokeToken struct {
+	Accessor string
+	Orphan   bool // revoke-orphan: children become orphans instead
+}
+
+func applyRevokeToken(tx *memdb.Txn, env Env, cmd *RevokeToken) (any, error) {
+	t := first[Token](tx, tableTokens, "accessor", cmd.Accessor)
+	if t == nil {
+		return nil, nil // revoking a revoked token is not an error in Vault
+	}
+	return nil, revokeTree(tx, t, cmd.Orphan)
+}
+
+func revokeTree(tx *memdb.Txn, t *Token, orphanChildren bool) error {
+	for _, child := range all[Token](tx, tableTokens, "parent", t.Accessor) {
+		if orphanChildren {
+			c := *child
+			c.ParentAccessor = ""
+			c.Orphan = true
+			if err := insert(tx, tableTokens, &c); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := revokeTree(tx, child, false); err != nil {
+			return err
+		}
+	}
+	return tx.Delete(tableTokens, t)
+}
+
+// RenewToken sets a token's new expiry, computed by the server from the
+// request time and the token's limits.
+type RenewToken struct {
+	Accessor   string
+	ExpireTime time.Time
+	Time       time.Time
+}
+
+func applyRenewToken(tx *memdb.Txn, env Env, cmd *RenewToken) (any, error) {
+	t := first[Token](tx, tableTokens, "accessor", cmd.Accessor)
+	if t == nil || t.Expired(cmd.Time) {
+		return nil, iamerr.New(iamerr.Denied, "invalid token")
+	}
+	if !t.Renewable {
+		return nil, iamerr.New(iamerr.Invalid, "lease is not renewable")
+	}
+	c := *t
+	c.ExpireTime = cmd.ExpireTime
+	c.LastRenewal = cmd.Time
+	if err := insert(tx, tableTokens, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// UseToken consumes one use of a limited-use token; the last use revokes it.
+// Deciding it here means two nodes cannot both spend the last use.
+type UseToken struct {
+	Accessor string
+}
+
+func applyUseToken(tx *memdb.Txn, env Env, cmd *UseToken) (any, error) {
+	t := first[Token](tx, tableTokens, "accessor", cmd.Accessor)
+	if t == nil {
+		return nil, iamerr.New(iamerr.Denied, "invalid token")
+	}
+	if t.NumUses <= 0 {
+		return t, nil
+	}
+	if t.NumUses == 1 {
+		return t, revokeTree(tx, t, false)
+	}
+	c := *t
+	c.NumUses--
+	return &c, insert(tx, tableTokens, &c)
+}
+
+// TidyTokens deletes tokens that expired before Time.
+type TidyTokens struct {
+	Time time.Time
+}
+
+func applyTidyTokens(tx *memdb.Txn, env Env, cmd *TidyTokens) (any, error) {
+	removed := 0
+	for _, t := range all[Token](tx, tableTokens, "id") {
+		if t.Expired(cmd.Time) {
+			if err := revokeTree(tx, t, false); err != nil && err != memdb.ErrNotFound {
+				return nil, err
+			}
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// TokenByHMAC returns the token whose HMAC is h, or nil.
+func (s *State) TokenByHMAC(h string) *Token { return first[Token](s.tx, tableTokens, "id", h) }
+
+// TokenByAccessor returns the token with the given accessor, or nil.
+func (s *State) TokenByAccessor(a string) *Token {
+	return first[Token](s.tx, tableTokens, "accessor", a)
+}
+
+// Tokens returns every stored token.
+func (s *State) Tokens() []*Token { return all[Token](s.tx, tableTokens, "id") }

@@ -1,0 +1,237 @@
+// Package config loads a node's HCL configuration file (see config.hcl at the
+// repository root for a commented example). Unknown keys and bad values are
+// reported with file:line. Imports hcl/v2 and the standard library only.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// Node is a node's configuration.
+type Node struct {
+	NodeID   string     `hcl:"node_id"`
+	DataDir  string     `hcl:"data_dir"`
+	APIAddr  string     `hcl:"api_addr,optional"`
+	LogLevel string     `hcl:"log_level,optional"`
+	Listener []Listener `hcl:"listener,block"`
+	Cluster  *Cluster   `hcl:"cluster,block"`
+}
+
+// Listener is the HTTP listener serving both dialects.
+type Listener struct {
+	Type            string `hcl:"type,label"`
+	Address         string `hcl:"address"`
+	TLSDisable      bool   `hcl:"tls_disable,optional"`
+	TLSCertFile     string `hcl:"tls_cert_file,optional"`
+	TLSKeyFile      string `hcl:"tls_key_file,optional"`
+	TLSClientCAFile string `hcl:"tls_client_ca_file,optional"`
+	// MaxRequestSize in bytes; default 32 MiB as in Vault.
+	MaxRequestSize int64 `hcl:"max_request_size,optional"`
+}
+
+// Cluster configures Raft and gossip.
+type Cluster struct {
+	RaftAddress   string   `hcl:"raft_address"`
+	GossipAddress string   `hcl:"gossip_address,optional"`
+	RetryJoin     []string `hcl:"retry_join,optional"`
+	// TLS between nodes (raft transport and forwarding); all three or none.
+	TLSCertFile string `hcl:"tls_cert_file,optional"`
+	TLSKeyFile  string `hcl:"tls_key_file,optional"`
+	TLSCAFile   string `hcl:"tls_ca_file,optional"`
+	// ApplyTimeout bounds how long a write waits for Raft, as a Go duration.
+	ApplyTimeout string `hcl:"apply_timeout,optional"`
+}
+
+// DefaultMaxRequestSize is Vault's default max_request_size.
+const DefaultMaxRequestSize = 32 << 20
+
+var nodeIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// Load parses and validates the file at path.
+func Load(path string) (*Node, error) {
+	p := hclparse.NewParser()
+	file, diags := p.ParseHCLFile(path)
+	if diags.HasErrors() {
+		return nil, diagError(diags)
+	}
+	return decode(file)
+}
+
+// Parse parses and validates src as if read from filename (for tests).
+func Parse(filename string, src []byte) (*Node, error) {
+	file, diags := hclparse.NewParser().ParseHCL(src, filename)
+	if diags.HasErrors() {
+		return nil, diagError(diags)
+	}
+	return decode(file)
+}
+
+func decode(file *hcl.File) (*Node, error) {
+	var n Node
+	if diags := gohcl.DecodeBody(file.Body, nil, &n); diags.HasErrors() {
+		return nil, diagError(diags)
+	}
+	v := validator{body: file.Body}
+	n.validate(&v)
+	if len(v.errs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(v.errs, "\n"))
+	}
+	n.applyDefaults()
+	return &n, nil
+}
+
+func diagError(diags hcl.Diagnostics) error {
+	var msgs []string
+	for _, d := range diags {
+		loc := ""
+		if d.Subject != nil {
+			loc = fmt.Sprintf("%s:%d: ", d.Subject.Filename, d.Subject.Start.Line)
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		msgs = append(msgs, loc+msg)
+	}
+	return fmt.Errorf("%s", strings.Join(msgs, "\n"))
+}
+
+// validator collects value errors, each located at its attribute.
+type validator struct {
+	body hcl.Body
+	errs []string
+}
+
+func (v *validator) fail(block, attr, format string, args ...any) {
+	v.errs = append(v.errs, v.where(block, attr)+fmt.Sprintf(format, args...))
+}
+
+// where returns "file:line: " for an attribute at top level (block "") or
+// in the first block of the given type.
+func (v *validator) where(block, attr string) string {
+	body, ok := v.body.(*hclsyntax.Body)
+	if !ok {
+		return ""
+	}
+	if block != "" {
+		found := false
+		for _, b := range body.Blocks {
+			if b.Type == block {
+				body, found = b.Body, true
+				break
+			}
+		}
+		if !found {
+			return ""
+		}
+	}
+	if a, ok := body.Attributes[attr]; ok {
+		return fmt.Sprintf("%s:%d: ", a.SrcRange.Filename, a.SrcRange.Start.Line)
+	}
+	return fmt.Sprintf("%s:%d: ", body.SrcRange.Filename, body.SrcRange.Start.Line)
+}
+
+func (n *Node) validate(v *validator) {
+	if !nodeIDPattern.MatchString(n.NodeID) {
+		v.fail("", "node_id", "node_id %q must be 1-64 letters, digits, '_', '.' or '-'", n.NodeID)
+	}
+	if n.DataDir == "" {
+		v.fail("", "data_dir", "data_dir must not be empty")
+	}
+	if n.APIAddr != "" {
+		if u, err := url.Parse(n.APIAddr); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.fail("", "api_addr", "api_addr %q must be an http:// or https:// URL", n.APIAddr)
+		}
+	}
+	switch n.LogLevel {
+	case "", "trace", "debug", "info", "warn", "error":
+	default:
+		v.fail("", "log_level", "log_level %q must be one of trace, debug, info, warn, error", n.LogLevel)
+	}
+	if len(n.Listener) != 1 || n.Listener[0].Type != "tcp" {
+		v.fail("", "listener", "exactly one listener \"tcp\" block is required")
+	} else {
+		l := n.Listener[0]
+		if !validHostPort(l.Address) {
+			v.fail("listener", "address", "listener address %q must be host:port", l.Address)
+		}
+		if !l.TLSDisable && (l.TLSCertFile == "" || l.TLSKeyFile == "") {
+			v.fail("listener", "tls_disable", "set tls_cert_file and tls_key_file, or tls_disable = true")
+		}
+		if l.MaxRequestSize < 0 {
+			v.fail("listener", "max_request_size", "max_request_size must not be negative")
+		}
+	}
+	if n.Cluster == nil {
+		v.fail("", "cluster", "a cluster block with raft_address is required")
+		return
+	}
+	c := n.Cluster
+	if !validHostPort(c.RaftAddress) {
+		v.fail("cluster", "raft_address", "raft_address %q must be host:port", c.RaftAddress)
+	}
+	if c.GossipAddress != "" && !validHostPort(c.GossipAddress) {
+		v.fail("cluster", "gossip_address", "gossip_address %q must be host:port", c.GossipAddress)
+	}
+	for _, j := range c.RetryJoin {
+		if !validHostPort(j) {
+			v.fail("cluster", "retry_join", "retry_join entry %q must be host:port", j)
+		}
+	}
+	tlsSet := 0
+	for _, f := range []string{c.TLSCertFile, c.TLSKeyFile, c.TLSCAFile} {
+		if f != "" {
+			tlsSet++
+		}
+	}
+	if tlsSet != 0 && tlsSet != 3 {
+		v.fail("cluster", "tls_ca_file", "cluster TLS needs tls_cert_file, tls_key_file and tls_ca_file together")
+	}
+	if c.ApplyTimeout != "" {
+		if d, err := time.ParseDuration(c.ApplyTimeout); err != nil || d <= 0 {
+			v.fail("cluster", "apply_timeout", "apply_timeout %q must be a positive duration such as \"10s\"", c.ApplyTimeout)
+		}
+	}
+}
+
+func (n *Node) applyDefaults() {
+	l := &n.Listener[0]
+	if l.MaxRequestSize == 0 {
+		l.MaxRequestSize = DefaultMaxRequestSize
+	}
+	if n.APIAddr == "" {
+		scheme := "https"
+		if l.TLSDisable {
+			scheme = "http"
+		}
+		n.APIAddr = scheme + "://" + l.Address
+	}
+}
+
+// ApplyTimeoutOr returns the configured apply timeout, or def.
+func (c *Cluster) ApplyTimeoutOr(def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(c.ApplyTimeout); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+func validHostPort(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || port == "" {
+		return false
+	}
+	_ = host // empty host means all interfaces
+	_, err = net.LookupPort("tcp", port)
+	return err == nil
+}

@@ -1,0 +1,64 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const good = `
+node_id  = "node1"
+data_dir = "./data/node1"
+api_addr = "http://127.0.0.1:8200"
+
+listener "tcp" {
+  address     = "127.0.0.1:8200"
+  tls_disable = true
+}
+
+cluster {
+  raft_address   = "127.0.0.1:8201"
+  gossip_address = "127.0.0.1:8301"
+  retry_join     = ["127.0.0.1:8302"]
+}
+`
+
+func TestParseGood(t *testing.T) {
+	n, err := Parse("config.hcl", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.NodeID != "node1" || n.Cluster.RaftAddress != "127.0.0.1:8201" || n.Listener[0].MaxRequestSize != DefaultMaxRequestSize {
+		t.Fatalf("unexpected config: %+v", n)
+	}
+	if len(n.Cluster.RetryJoin) != 1 {
+		t.Fatalf("retry_join = %v", n.Cluster.RetryJoin)
+	}
+}
+
+func TestParseErrorsCarryFileAndLine(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+	}{
+		{"unknown key", strings.Replace(good, `data_dir = "./data/node1"`, "data_dir = \"x\"\nbogus = 1", 1), "config.hcl:4: Unsupported argument"},
+		{"bad node id", strings.Replace(good, `"node1"`, `"no de"`, 1), "config.hcl:2: node_id"},
+		{"bad raft address", strings.Replace(good, `"127.0.0.1:8201"`, `"nope"`, 1), "config.hcl:12: raft_address"},
+		{"bad api addr", strings.Replace(good, `"http://127.0.0.1:8200"`, `"ftp://x"`, 1), "config.hcl:4: api_addr"},
+		{"wrong type", strings.Replace(good, `tls_disable = true`, `tls_disable = "maybe"`, 1), "config.hcl:8: Unsuitable value type"},
+		{"missing cluster", good[:strings.Index(good, "cluster {")], "cluster block"},
+		{"syntax", good + "\n{", "config.hcl:17"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("config.hcl", []byte(tc.src))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRepoExampleConfigLoads(t *testing.T) {
+	if _, err := Load("../../config.hcl"); err != nil {
+		t.Fatal(err)
+	}
+}
