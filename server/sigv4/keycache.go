@@ -1,0 +1,85 @@
+package sigv4
+
+import (
+	"crypto/sha256"
+	"hash/maphash"
+	"sync"
+)
+
+// KeyCache memoises SigningKey. A key depends on the secret, day, region and
+// service, so one entry serves every request a client makes that day; the
+// four HMACs it saves are most of Verify's cost for a small body.
+//
+// Entries are keyed by a SHA-256 fingerprint of the secret rather than the
+// secret itself, so the cache holds no secret, and a rotated secret simply
+// misses (the stale entry ages out). The cache is split into shards, each with
+// its own lock, so concurrent hits on different keys do not contend on one
+// mutex; a hit takes a read lock only.
+type KeyCache struct {
+	seed     maphash.Seed
+	perShard int
+	shards   []keyShard
+}
+
+type keyShard struct {
+	mu sync.RWMutex
+	m  map[cacheKey][]byte
+}
+
+type cacheKey struct {
+	akid, date, region, service string
+	secret                      [sha256.Size]byte
+}
+
+const maxShards = 16
+
+// NewKeyCache returns a cache holding at most size keys (at least one).
+func NewKeyCache(size int) *KeyCache {
+	size = max(size, 1)
+	n := maxShards
+	if size < n {
+		n = 1
+	}
+	c := &KeyCache{seed: maphash.MakeSeed(), perShard: size / n, shards: make([]keyShard, n)}
+	for i := range c.shards {
+		c.shards[i].m = make(map[cacheKey][]byte)
+	}
+	return c
+}
+
+// Get returns SigningKey(secret, date, region, service), computing it on a
+// miss. The returned slice is shared: callers must not modify it.
+func (c *KeyCache) Get(akid, secret, date, region, service string) []byte {
+	k := cacheKey{akid: akid, date: date, region: region, service: service, secret: sha256.Sum256([]byte(secret))}
+	sh := &c.shards[maphash.String(c.seed, akid)%uint64(len(c.shards))]
+	sh.mu.RLock()
+	key, ok := sh.m[k]
+	sh.mu.RUnlock()
+	if ok {
+		return key
+	}
+	key = SigningKey(secret, date, region, service)
+	sh.mu.Lock()
+	if len(sh.m) >= c.perShard {
+		// Evict an arbitrary entry (map order is unspecified). Keys go stale
+		// at midnight UTC anyway, so recency tracking would buy little.
+		for old := range sh.m {
+			delete(sh.m, old)
+			break
+		}
+	}
+	sh.m[k] = key
+	sh.mu.Unlock()
+	return key
+}
+
+// Len reports how many keys the cache holds.
+func (c *KeyCache) Len() int {
+	n := 0
+	for i := range c.shards {
+		c.shards[i].mu.RLock()
+		n += len(c.shards[i].m)
+		c.shards[i].mu.RUnlock()
+	}
+	return n
+}
