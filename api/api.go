@@ -1,0 +1,19 @@
+// Package api builds the HTTP surface of a node: one echo server carrying
+// every dialect (Vault-style /v1/, the AWS query API at /). Each dialect
+// lives in its own sub-package; this package only assembles them.
+package api
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"iamd/api/vault"
+	"iamd/server"
+)
+
+// New returns the HTTP handler for node.
+func New(node *server.Node, maxRequestSize int64) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	vault.Register(e, node, maxRequestSize)
+	return e
+}

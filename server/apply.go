@@ -1,0 +1,122 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"iamd/fsm"
+	"iamd/iamerr"
+)
+
+// Forwarder sends a log entry from a follower to the leader, which applies
+// it and answers with the index and the JSON-encoded result. The cluster
+// package provides it.
+type Forwarder interface {
+	ForwardApply(ctx context.Context, entry []byte) (index uint64, value json.RawMessage, err error)
+}
+
+// SetForwarder installs the follower-to-leader path for writes.
+func (n *Node) SetForwarder(f Forwarder) { n.forwarder.Store(&f) }
+
+type indexKey struct{}
+
+// WithIndexRecorder returns a context in which every write records the Raft
+// index it was applied at; the wire layer reports it (X-Iamd-Index).
+func WithIndexRecorder(ctx context.Context) (context.Context, *uint64) {
+	idx := new(uint64)
+	return context.WithValue(ctx, indexKey{}, idx), idx
+}
+
+func recordIndex(ctx context.Context, index uint64) {
+	if p, ok := ctx.Value(indexKey{}).(*uint64); ok && index > *p {
+		*p = index
+	}
+}
+
+// applyAs proposes one command and returns its result as T. On the leader
+// the result is the apply function's own value; from a follower it travels
+// back as JSON and is decoded into T.
+func applyAs[T any](ctx context.Context, n *Node, t fsm.CommandType, cmd any) (T, error) {
+	var zero T
+	entry, err := fsm.Encode(t, cmd)
+	if err != nil {
+		return zero, iamerr.New(iamerr.Internal, "%v", err)
+	}
+	res, err := n.ApplyEntry(ctx, entry)
+	if err == nil {
+		recordIndex(ctx, res.Index)
+		if res.Err != nil {
+			return zero, res.Err
+		}
+		if res.Value == nil {
+			return zero, nil
+		}
+		v, ok := res.Value.(T)
+		if !ok {
+			return zero, iamerr.New(iamerr.Internal, "command %d returned %T", t, res.Value)
+		}
+		return v, nil
+	}
+	if !errors.Is(err, raft.ErrNotLeader) {
+		return zero, err
+	}
+	fp, _ := n.forwarder.Load().(*Forwarder)
+	if fp == nil {
+		return zero, iamerr.New(iamerr.Unavailable, "no active iamd node found")
+	}
+	index, raw, err := (*fp).ForwardApply(ctx, entry)
+	recordIndex(ctx, index)
+	if err != nil {
+		return zero, err
+	}
+	var out T
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return zero, iamerr.New(iamerr.Internal, "decode forwarded result: %v", err)
+		}
+	}
+	return out, nil
+}
+
+// apply proposes a command whose result the caller does not need.
+func (n *Node) apply(ctx context.Context, t fsm.CommandType, cmd any) (any, error) {
+	return applyAs[any](ctx, n, t, cmd)
+}
+
+// ApplyEntry applies an encoded entry on this node, which must be the
+// leader; otherwise it returns raft.ErrNotLeader. The cluster package calls
+// it for entries forwarded by followers.
+func (n *Node) ApplyEntry(ctx context.Context, entry []byte) (*fsm.Result, error) {
+	if n.raft == nil || n.raft.State() != raft.Leader {
+		return nil, raft.ErrNotLeader
+	}
+	timeout := n.applyTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		if d := time.Until(dl); d < timeout {
+			timeout = d
+		}
+	}
+	f := n.raft.Apply(entry, timeout)
+	if err := f.Error(); err != nil {
+		switch {
+		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost):
+			// The entry may or may not commit; the caller sees a clear
+			// failure and can retry (commands are idempotent by ID).
+			return nil, iamerr.New(iamerr.Unavailable, "leadership lost while applying: %v", err)
+		case errors.Is(err, raft.ErrEnqueueTimeout):
+			return nil, iamerr.New(iamerr.Unavailable, "timed out waiting for raft")
+		case errors.Is(err, raft.ErrRaftShutdown):
+			return nil, iamerr.New(iamerr.Unavailable, "node is shutting down")
+		}
+		return nil, iamerr.New(iamerr.Unavailable, "raft apply: %v", err)
+	}
+	res, ok := f.Response().(*fsm.Result)
+	if !ok {
+		return nil, iamerr.New(iamerr.Internal, "unexpected apply response %T", f.Response())
+	}
+	return res, nil
+}

@@ -1,0 +1,62 @@
+package server
+
+import (
+	"crypto/rand"
+	"fmt"
+
+	uuid "github.com/hashicorp/go-uuid"
+)
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// randomString draws n characters uniformly from alphabet.
+func randomString(n int, alphabet string) string {
+	out := make([]byte, n)
+	buf := make([]byte, n*2)
+	limit := 256 - 256%len(alphabet) // reject to avoid modulo bias
+	for i := 0; i < n; {
+		if _, err := rand.Read(buf); err != nil {
+			panic(fmt.Sprintf("no randomness: %v", err))
+		}
+		for _, b := range buf {
+			if int(b) < limit && i < n {
+				out[i] = alphabet[int(b)%len(alphabet)]
+				i++
+			}
+		}
+	}
+	return string(out)
+}
+
+// newUUID returns a Vault-style ID (go-uuid: 16 random bytes, 8-4-4-4-12).
+func newUUID() string {
+	id, err := uuid.GenerateUUID()
+	if err != nil {
+		panic(fmt.Sprintf("no randomness: %v", err))
+	}
+	return id
+}
+
+func newTokenID() string  { return "hvs." + randomString(24, base62) }
+func newAccessor() string { return randomString(24, base62) }
+
+// newHex8 returns 8 lowercase hex digits, as in Vault mount accessors.
+func newHex8() string { return randomString(8, "0123456789abcdef") }
+
+// newAccessKeyID returns an AWS-style key ID with the given prefix (AKIA,
+// ASIA, ABIA) followed by 16 upper-case letters and digits.
+func newAccessKeyID(prefix string) string {
+	return prefix + randomString(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+}
+
+// newSecretAccessKey returns a 40-character secret as AWS issues them.
+func newSecretAccessKey() string {
+	return randomString(40, base62+"+/")
+}
+
+func newAccountID() string {
+	return randomString(1, "123456789") + randomString(11, "0123456789")
+}
+
+// NewRequestID returns an ID for a request, in the format Vault uses.
+func NewRequestID() string { return newUUID() }

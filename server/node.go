@@ -1,0 +1,274 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+
+	"iamd/fsm"
+	"iamd/iamerr"
+	"iamd/server/config"
+	"iamd/server/keyring"
+)
+
+// Options configure a node. Exactly one of Config and Dev is set.
+type Options struct {
+	Config *config.Node
+	Dev    *DevOptions
+	Logger hclog.Logger
+	// Now is the node's clock; tests inject one. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// DevOptions are the -dev flags: one in-memory node that initialises itself.
+type DevOptions struct {
+	ListenAddress       string
+	RootTokenID         string
+	RootAccessKeyID     string
+	RootSecretAccessKey string
+}
+
+// Node is one iamd server.
+type Node struct {
+	id       string
+	apiAddr  string
+	raftAddr string
+	dataDir  string // "" in dev mode
+	dev      bool
+	log      hclog.Logger
+	now      func() time.Time
+
+	fsm          *fsm.FSM
+	raft         *raft.Raft
+	transport    raft.Transport
+	closers      []io.Closer
+	applyTimeout time.Duration
+
+	keyring   atomic.Pointer[keyring.Keyring]
+	forwarder atomic.Value // Forwarder
+	peers     atomic.Value // PeerDirectory
+
+	devCreds *InitResult
+
+	initMu   sync.Mutex
+	stopOnce sync.Once
+	stop     chan struct{}
+	wg       sync.WaitGroup
+}
+
+// New builds a node and starts Raft. A dev node is initialised before New
+// returns; a configured node waits for `operator init` or a join.
+func New(opts Options) (*Node, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = hclog.New(&hclog.LoggerOptions{Name: "iamd", Level: hclog.Info})
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	n := &Node{log: logger, now: now, fsm: fsm.New(), stop: make(chan struct{}), applyTimeout: 10 * time.Second}
+	var err error
+	if opts.Dev != nil {
+		err = n.startDev(opts.Dev)
+	} else if opts.Config != nil {
+		err = n.startConfigured(opts.Config)
+	} else {
+		err = errors.New("server: neither Config nor Dev options given")
+	}
+	if err != nil {
+		n.Shutdown()
+		return nil, err
+	}
+	n.wg.Add(1)
+	go n.tidyLoop()
+	return n, nil
+}
+
+func (n *Node) raftConfig() *raft.Config {
+	c := raft.DefaultConfig()
+	c.LocalID = raft.ServerID(n.id)
+	c.Logger = n.log.Named("raft")
+	// Let concurrent writes share one log append and fsync.
+	c.BatchApplyCh = true
+	c.MaxAppendEntries = 256
+	c.SnapshotThreshold = 8192
+	c.TrailingLogs = 10240
+	return c
+}
+
+func (n *Node) startDev(d *DevOptions) error {
+	n.id, n.dev = "dev", true
+	n.apiAddr = "http://" + d.ListenAddress
+	n.raftAddr = "inmem-dev"
+	n.keyring.Store(keyring.Generate())
+	store := raft.NewInmemStore()
+	addr, trans := raft.NewInmemTransport(raft.ServerAddress(n.raftAddr))
+	n.transport = trans
+	c := n.raftConfig()
+	// A single in-memory node needs no election back-off.
+	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 50*time.Millisecond, 50*time.Millisecond, 50*time.Millisecond
+	r, err := raft.NewRaft(c, n.fsm, store, store, raft.NewInmemSnapshotStore(), trans)
+	if err != nil {
+		return fmt.Errorf("start raft: %w", err)
+	}
+	n.raft = r
+	boot := raft.Configuration{Servers: []raft.Server{{ID: c.LocalID, Address: addr}}}
+	if err := r.BootstrapCluster(boot).Error(); err != nil {
+		return fmt.Errorf("bootstrap dev raft: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n.devCreds, err = n.initialize(ctx, InitRequest{
+		RootTokenID: d.RootTokenID, RootAccessKeyID: d.RootAccessKeyID, RootSecretAccessKey: d.RootSecretAccessKey,
+	})
+	return err
+}
+
+func (n *Node) startConfigured(cfg *config.Node) error {
+	n.id = cfg.NodeID
+	n.apiAddr = cfg.APIAddr
+	n.raftAddr = cfg.Cluster.RaftAddress
+	n.dataDir = cfg.DataDir
+	n.applyTimeout = cfg.Cluster.ApplyTimeoutOr(10 * time.Second)
+	raftDir := filepath.Join(cfg.DataDir, "raft")
+	if err := os.MkdirAll(raftDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	if k, err := keyring.Load(cfg.DataDir); err == nil {
+		n.keyring.Store(k)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db")})
+	if err != nil {
+		return fmt.Errorf("open raft log %s: %w", filepath.Join(raftDir, "raft.db"), err)
+	}
+	n.closers = append(n.closers, bolt)
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(raftDir, 2, n.log.Named("snapshot"))
+	if err != nil {
+		return fmt.Errorf("open snapshot store: %w", err)
+	}
+	trans, err := n.newTransport(cfg)
+	if err != nil {
+		return err
+	}
+	n.transport = trans
+	n.closers = append(n.closers, trans)
+	hasState, err := raft.HasExistingState(bolt, bolt, snaps)
+	if err != nil {
+		return fmt.Errorf("read raft state: %w", err)
+	}
+	if hasState && n.keyring.Load() == nil {
+		return fmt.Errorf("%s holds raft data but no %s: refusing to start without the keyring that sealed it",
+			cfg.DataDir, keyring.FileName)
+	}
+	r, err := raft.NewRaft(n.raftConfig(), n.fsm, bolt, bolt, snaps, trans)
+	if err != nil {
+		return fmt.Errorf("start raft: %w", err)
+	}
+	n.raft = r
+	return nil
+}
+
+func (n *Node) newTransport(cfg *config.Node) (*raft.NetworkTransport, error) {
+	advertise, err := net.ResolveTCPAddr("tcp", cfg.Cluster.RaftAddress)
+	if err != nil {
+		return nil, fmt.Errorf("raft_address: %w", err)
+	}
+	t, err := raft.NewTCPTransportWithLogger(cfg.Cluster.RaftAddress, advertise, 5, 10*time.Second, n.log.Named("raft-net"))
+	if err != nil {
+		return nil, fmt.Errorf("listen on raft_address %s: %w", cfg.Cluster.RaftAddress, err)
+	}
+	return t, nil
+}
+
+// Shutdown stops Raft and closes the stores. It is safe to call twice.
+func (n *Node) Shutdown() error {
+	var err error
+	n.stopOnce.Do(func() {
+		close(n.stop)
+		n.wg.Wait()
+		if n.raft != nil {
+			err = n.raft.Shutdown().Error()
+		}
+		for i := len(n.closers) - 1; i >= 0; i-- {
+			n.closers[i].Close()
+		}
+	})
+	return err
+}
+
+// ID is the node's Raft server ID.
+func (n *Node) ID() string { return n.id }
+
+// APIAddr is the address clients and peers use to reach this node's API.
+func (n *Node) APIAddr() string { return n.apiAddr }
+
+// RaftAddr is the node's Raft transport address.
+func (n *Node) RaftAddr() string { return n.raftAddr }
+
+// DataDir is the node's data directory, "" in dev mode.
+func (n *Node) DataDir() string { return n.dataDir }
+
+// Raft exposes the raft instance to the cluster package.
+func (n *Node) Raft() *raft.Raft { return n.raft }
+
+// FSM exposes the state machine to the cluster package (snapshots, waits).
+func (n *Node) FSM() *fsm.FSM { return n.fsm }
+
+// Logger returns the node's logger.
+func (n *Node) Logger() hclog.Logger { return n.log }
+
+// Now is the node's clock.
+func (n *Node) Now() time.Time { return n.now() }
+
+// Keyring returns the node's keyring, nil before init or join.
+func (n *Node) Keyring() *keyring.Keyring { return n.keyring.Load() }
+
+// Initialized reports whether the cluster state has been initialised.
+func (n *Node) Initialized() bool { return n.fsm.State().Cluster() != nil }
+
+// State returns a consistent read-only view of the local state.
+func (n *Node) State() *fsm.State { return n.fsm.State() }
+
+func (n *Node) requireKeyring() (*keyring.Keyring, error) {
+	k := n.keyring.Load()
+	if k == nil {
+		return nil, iamerr.New(iamerr.Unavailable, "iamd is not initialized")
+	}
+	return k, nil
+}
+
+// tidyLoop removes expired tokens periodically, on the leader only.
+func (n *Node) tidyLoop() {
+	defer n.wg.Done()
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+			if n.raft == nil || n.raft.State() != raft.Leader || !n.Initialized() {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), n.applyTimeout)
+			if _, err := n.apply(ctx, fsm.CmdTidyTokens, fsm.TidyTokens{Time: n.now()}); err != nil {
+				n.log.Warn("token tidy failed", "error", err)
+			}
+			cancel()
+		}
+	}
+}

@@ -1,0 +1,291 @@
+package server
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"iamd/fsm"
+	"iamd/iamerr"
+)
+
+// Token TTL defaults (docs/concepts/tokens.mdx): 32 days.
+const (
+	DefaultTokenTTL = 768 * time.Hour
+	MaxTokenTTL     = 768 * time.Hour
+)
+
+// Caller is an authenticated Vault-dialect principal.
+type Caller struct {
+	Token    *fsm.Token
+	Policies []string
+}
+
+// IsRoot reports whether the caller holds the root policy.
+func (c *Caller) IsRoot() bool {
+	for _, p := range c.Policies {
+		if p == "root" {
+			return true
+		}
+	}
+	return false
+}
+
+func errInvalidToken() error { return iamerr.New(iamerr.Unauthorized, "invalid token") }
+
+// Authenticate resolves a client token from local state. Limited-use tokens
+// spend one use through Raft, so the count is exact cluster-wide.
+func (n *Node) Authenticate(ctx context.Context, raw string) (*Caller, error) {
+	k, err := n.requireKeyring()
+	if err != nil {
+		return nil, err
+	}
+	if raw == "" {
+		return nil, errInvalidToken()
+	}
+	t := n.fsm.State().TokenByHMAC(k.HMAC(raw))
+	if t == nil || t.Expired(n.now()) {
+		return nil, errInvalidToken()
+	}
+	if t.NumUses > 0 {
+		used, err := applyAs[*fsm.Token](ctx, n, fsm.CmdUseToken, fsm.UseToken{Accessor: t.Accessor})
+		if err != nil {
+			return nil, errInvalidToken()
+		}
+		t = used
+	}
+	return &Caller{Token: t, Policies: t.Policies}, nil
+}
+
+// TokenRequest is auth/token/create's input.
+type TokenRequest struct {
+	ID              string
+	Policies        []string
+	Meta            map[string]string
+	NoParent        bool
+	NoDefaultPolicy bool
+	Renewable       *bool
+	TTL             time.Duration
+	ExplicitMaxTTL  time.Duration
+	Period          time.Duration
+	DisplayName     string
+	NumUses         int
+	Type            string
+	EntityID        string
+	Path            string
+}
+
+// IssuedToken is a new token and its clear ID, shown once.
+type IssuedToken struct {
+	ID       string
+	Token    *fsm.Token
+	Warnings []string
+}
+
+// CreateToken issues a child (or orphan) token of the caller.
+func (n *Node) CreateToken(ctx context.Context, caller *Caller, req TokenRequest) (*IssuedToken, error) {
+	k, err := n.requireKeyring()
+	if err != nil {
+		return nil, err
+	}
+	switch req.Type {
+	case "", "service", "default-service":
+		req.Type = "service"
+	case "batch":
+		return nil, iamerr.New(iamerr.Invalid, "batch tokens are not supported by iamd")
+	default:
+		return nil, iamerr.New(iamerr.Invalid, "invalid 'token_type' value %q", req.Type)
+	}
+	if req.NumUses < 0 {
+		return nil, iamerr.New(iamerr.Invalid, "number of uses cannot be negative")
+	}
+	root := caller.IsRoot()
+	if req.ID != "" {
+		if !root {
+			return nil, iamerr.New(iamerr.Denied, "root or sudo privileges required to specify token id")
+		}
+		if strings.Contains(req.ID, ".") || strings.HasPrefix(req.ID, "hvs") || strings.HasPrefix(req.ID, "s.") {
+			return nil, iamerr.New(iamerr.Invalid, "custom token ID cannot have the 'hvs.' or 's.' prefix or contain '.'")
+		}
+	}
+	if req.NoParent && !root {
+		return nil, iamerr.New(iamerr.Denied, "root or sudo privileges required to create orphan token")
+	}
+	policies := normalizePolicies(req.Policies)
+	if len(req.Policies) == 0 {
+		policies = append([]string(nil), caller.Policies...)
+	}
+	if !root {
+		for _, p := range policies {
+			if p != "default" && !contains(caller.Policies, p) {
+				return nil, iamerr.New(iamerr.Denied, "child policies must be subset of parent")
+			}
+		}
+	}
+	policies = removeString(policies, "default")
+	if !req.NoDefaultPolicy && !contains(policies, "root") {
+		policies = append(policies, "default")
+	}
+	sort.Strings(policies)
+	now := n.now().UTC()
+	ttl := req.TTL
+	if req.Period > 0 {
+		ttl = req.Period
+	}
+	if ttl == 0 {
+		ttl = DefaultTokenTTL
+	}
+	if ttl > MaxTokenTTL && req.Period == 0 {
+		ttl = MaxTokenTTL
+	}
+	if req.ExplicitMaxTTL > 0 && ttl > req.ExplicitMaxTTL {
+		ttl = req.ExplicitMaxTTL
+	}
+	// A root token without an explicit ttl creating a root child still
+	// gets the default TTL; only the initial root token never expires.
+	renewable := true
+	if req.Renewable != nil {
+		renewable = *req.Renewable
+	}
+	id := req.ID
+	if id == "" {
+		id = newTokenID()
+	}
+	display := req.DisplayName
+	if display == "" {
+		display = "token"
+	} else if !strings.HasPrefix(display, "token-") && req.Path == "" {
+		display = "token-" + display
+	}
+	path := req.Path
+	if path == "" {
+		path = "auth/token/create"
+	}
+	t := fsm.Token{
+		HMAC: k.HMAC(id), Accessor: newAccessor(), Policies: policies, Meta: req.Meta,
+		DisplayName: display, Path: path, NumUses: req.NumUses, Renewable: renewable, Type: req.Type,
+		EntityID: req.EntityID, CreationTime: now, IssueTime: now, CreationTTL: ttl,
+		ExplicitMaxTTL: req.ExplicitMaxTTL, Period: req.Period, ExpireTime: now.Add(ttl),
+	}
+	if t.Meta == nil {
+		t.Meta = map[string]string{}
+	}
+	if req.NoParent || caller.Token == nil {
+		t.Orphan = true
+	} else {
+		t.ParentAccessor = caller.Token.Accessor
+	}
+	created, err := applyAs[*fsm.Token](ctx, n, fsm.CmdCreateToken, fsm.CreateToken{Token: t})
+	if err != nil {
+		return nil, err
+	}
+	var warnings []string
+	for _, p := range policies {
+		if p != "default" && p != "root" && !n.PolicyExists(p) {
+			warnings = append(warnings, "Policy \""+p+"\" does not exist")
+		}
+	}
+	return &IssuedToken{ID: id, Token: created, Warnings: warnings}, nil
+}
+
+// LookupToken finds a token by its clear ID.
+func (n *Node) LookupToken(raw string) (*fsm.Token, error) {
+	k, err := n.requireKeyring()
+	if err != nil {
+		return nil, err
+	}
+	t := n.fsm.State().TokenByHMAC(k.HMAC(raw))
+	if t == nil || t.Expired(n.now()) {
+		return nil, iamerr.New(iamerr.Denied, "bad token")
+	}
+	return t, nil
+}
+
+// LookupAccessor finds a token by accessor.
+func (n *Node) LookupAccessor(accessor string) (*fsm.Token, error) {
+	t := n.fsm.State().TokenByAccessor(accessor)
+	if t == nil || t.Expired(n.now()) {
+		return nil, iamerr.New(iamerr.Invalid, "invalid accessor")
+	}
+	return t, nil
+}
+
+// RevokeToken revokes a token and, unless orphan, its children.
+func (n *Node) RevokeToken(ctx context.Context, t *fsm.Token, orphan bool) error {
+	_, err := n.apply(ctx, fsm.CmdRevokeToken, fsm.RevokeToken{Accessor: t.Accessor, Orphan: orphan})
+	return err
+}
+
+// RenewToken extends a token's TTL by increment (or its period/default),
+// never past its explicit max TTL or the system max.
+func (n *Node) RenewToken(ctx context.Context, t *fsm.Token, increment time.Duration) (*fsm.Token, error) {
+	if t.ExpireTime.IsZero() {
+		return t, nil // root tokens do not expire
+	}
+	now := n.now().UTC()
+	ttl := increment
+	if t.Period > 0 {
+		ttl = t.Period
+	}
+	if ttl <= 0 {
+		ttl = t.CreationTTL
+	}
+	expire := now.Add(ttl)
+	if t.ExplicitMaxTTL > 0 {
+		if limit := t.CreationTime.Add(t.ExplicitMaxTTL); expire.After(limit) {
+			expire = limit
+		}
+	}
+	if t.Period == 0 {
+		if limit := t.CreationTime.Add(MaxTokenTTL); expire.After(limit) {
+			expire = limit
+		}
+	}
+	return applyAs[*fsm.Token](ctx, n, fsm.CmdRenewToken, fsm.RenewToken{Accessor: t.Accessor, ExpireTime: expire, Time: now})
+}
+
+// Accessors lists every live token's accessor.
+func (n *Node) Accessors() []string {
+	now := n.now()
+	var out []string
+	for _, t := range n.fsm.State().Tokens() {
+		if !t.Expired(now) {
+			out = append(out, t.Accessor)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func normalizePolicies(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range in {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func removeString(list []string, s string) []string {
+	out := list[:0:0]
+	for _, v := range list {
+		if v != s {
+			out = append(out, v)
+		}
+	}
+	return out
+}
