@@ -65,7 +65,7 @@ type captureServer struct {
 	got chan captured
 }
 
-func newCaptureServer(t *testing.T) *captureServer {
+func newCaptureServer(t testing.TB) *captureServer {
 	t.Helper()
 	s := &captureServer{got: make(chan captured, 1)}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -77,7 +77,7 @@ func newCaptureServer(t *testing.T) *captureServer {
 }
 
 // do sends req and returns the server's view of it.
-func (s *captureServer) do(t *testing.T, req *http.Request) captured {
+func (s *captureServer) do(t testing.TB, req *http.Request) captured {
 	t.Helper()
 	resp, err := s.Client().Do(req)
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *captureServer) do(t *testing.T, req *http.Request) captured {
 }
 
 // signHeader signs req in header form at time at, as aws-sdk-go-v2 does.
-func signHeader(t *testing.T, req *http.Request, body []byte, creds aws.Credentials, service string, at time.Time) {
+func signHeader(t testing.TB, req *http.Request, body []byte, creds aws.Credentials, service string, at time.Time) {
 	t.Helper()
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hashOf(body), service, region, at); err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func signHeader(t *testing.T, req *http.Request, body []byte, creds aws.Credenti
 
 // presign returns req rewritten to its presigned URL (and the headers the
 // presigned URL depends on).
-func presign(t *testing.T, req *http.Request, creds aws.Credentials, service string, at time.Time) *http.Request {
+func presign(t testing.TB, req *http.Request, creds aws.Credentials, service string, at time.Time) *http.Request {
 	t.Helper()
 	u, hdr, err := v4.NewSigner().PresignHTTP(context.Background(), creds, req, emptyHash(), service, region, at)
 	if err != nil {

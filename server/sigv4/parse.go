@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,8 +126,10 @@ func Parse(r *http.Request, body []byte) (*Signed, error) {
 		return nil, perr
 	}
 
-	s.canonical = make([]byte, 0, 256+2*len(r.URL.RawQuery))
-	s.canonical = append(s.canonical, r.Method...)
+	// One buffer holds the canonical request and, after it, the string to
+	// sign; the estimate covers the headers real clients sign.
+	buf := make([]byte, 0, 768+3*len(r.URL.RawQuery)+3*len(r.URL.Path))
+	s.canonical = append(buf, r.Method...)
 	s.canonical = append(s.canonical, '\n')
 	s.canonical = appendCanonicalURI(s.canonical, r.URL)
 	s.canonical = append(s.canonical, '\n')
@@ -140,10 +143,12 @@ func Parse(r *http.Request, body []byte) (*Signed, error) {
 	s.canonical = append(s.canonical, '\n')
 	s.canonical = append(s.canonical, signedHeaders...)
 	s.canonical = append(s.canonical, '\n')
-	s.canonical = append(s.canonical, payloadHash...)
+	s.canonical = append(s.canonical, payloadHash[:]...)
 
 	sum := sha256.Sum256(s.canonical)
-	sts := make([]byte, 0, len(algorithm)+len(s.amzDate)+len(scope)+3+2*len(sum))
+	full, n := s.canonical, len(s.canonical)
+	s.canonical = full[:n:n] // the string to sign must not overwrite it
+	sts := full[n:]
 	sts = append(sts, algorithm+"\n"...)
 	sts = append(sts, s.amzDate...)
 	sts = append(sts, '\n')
@@ -163,35 +168,31 @@ func (s *Signed) fromHeader(r *http.Request) (cred, signedHeaders string, err *E
 	if algo != algorithm {
 		return "", "", errIncomplete("Unsupported authorization type '%s'; only %s is accepted.", clip(algo), algorithm)
 	}
-	fields := [...]struct {
-		name string
-		dst  *string
-	}{{"Credential", &cred}, {"Signature", &s.Signature}, {"SignedHeaders", &signedHeaders}}
-	var seen [len(fields)]bool
-	for rest != "" {
+	names := [...]string{"Credential", "Signature", "SignedHeaders"}
+	var vals [len(names)]string
+	var seen [len(names)]bool
+	rest = strings.TrimSpace(rest)
+	for more := rest != ""; more; {
 		var part string
-		part, rest, _ = strings.Cut(rest, ",")
+		part, rest, more = strings.Cut(rest, ",")
 		part = strings.TrimSpace(part)
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
 			return "", "", errIncomplete("Authorization header component '%s' is not of the form key=value.", clip(part))
 		}
-		i := 0
-		for i < len(fields) && fields[i].name != k {
-			i++
-		}
+		i := slices.Index(names[:], k)
 		switch {
-		case i == len(fields):
+		case i < 0:
 			return "", "", errIncomplete("Authorization header has an unknown component '%s'.", clip(k))
 		case seen[i]:
 			return "", "", errIncomplete("Authorization header has more than one '%s' component.", k)
 		}
-		seen[i], *fields[i].dst = true, v
+		seen[i], vals[i] = true, v
 	}
 	var missing []string
-	for _, f := range fields {
-		if *f.dst == "" {
-			missing = append(missing, "Authorization header requires '"+f.name+"' parameter.")
+	for i, v := range vals {
+		if v == "" {
+			missing = append(missing, "Authorization header requires '"+names[i]+"' parameter.")
 		}
 	}
 	s.amzDate = r.Header.Get("X-Amz-Date")
@@ -204,55 +205,64 @@ func (s *Signed) fromHeader(r *http.Request) (cred, signedHeaders string, err *E
 	if err := s.parseDate(); err != nil {
 		return "", "", err
 	}
+	s.Signature = vals[1]
 	s.SecurityToken = r.Header.Get("X-Amz-Security-Token")
-	return cred, signedHeaders, nil
+	return vals[0], vals[2], nil
 }
+
+// The presigned form's parameters, in the order a missing-parameter message
+// lists them; those before qExpires are required.
+const (
+	qAlgorithm = iota
+	qCredential
+	qSignature
+	qDate
+	qSignedHeaders
+	qExpires
+	qToken
+	qCount
+)
+
+var queryAuthNames = [qCount]string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
+	"X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires", "X-Amz-Security-Token"}
 
 // fromQuery reads the presigned form. Each X-Amz-* parameter may appear once:
 // a repeated one would leave it unclear which value was meant.
 func (s *Signed) fromQuery(params []param) (cred, signedHeaders string, err *Error) {
-	var algo, expires string
-	fields := [...]struct {
-		name string
-		dst  *string
-	}{
-		{"X-Amz-Algorithm", &algo}, {"X-Amz-Credential", &cred}, {"X-Amz-Signature", &s.Signature},
-		{"X-Amz-Date", &s.amzDate}, {"X-Amz-SignedHeaders", &signedHeaders},
-		{"X-Amz-Expires", &expires}, {"X-Amz-Security-Token", &s.SecurityToken},
-	}
-	const firstOptional = 5
-	var seen [len(fields)]bool
+	var vals [qCount]string
+	var seen [qCount]bool
 	for _, p := range params {
-		for i, f := range fields {
-			if p.key != f.name {
-				continue
-			}
-			if seen[i] {
-				return "", "", errIncomplete("Query parameter '%s' appears more than once.", f.name)
-			}
-			seen[i], *f.dst = true, p.value
+		i := slices.Index(queryAuthNames[:], p.key)
+		if i < 0 {
+			continue
 		}
+		if seen[i] {
+			return "", "", errIncomplete("Query parameter '%s' appears more than once.", p.key)
+		}
+		seen[i], vals[i] = true, p.value
 	}
 	var missing []string
-	for _, f := range fields[:firstOptional] {
-		if *f.dst == "" {
-			missing = append(missing, "'"+f.name+"'")
+	for i := range qExpires {
+		if vals[i] == "" {
+			missing = append(missing, "'"+queryAuthNames[i]+"'")
 		}
 	}
 	if len(missing) > 0 {
 		return "", "", errIncomplete("AWS query-string parameters must include %s. Re-examine the query-string parameters.", strings.Join(missing, ", "))
 	}
-	if algo != algorithm {
-		return "", "", errIncomplete("X-Amz-Algorithm only supports '%s', not '%s'.", algorithm, clip(algo))
+	if vals[qAlgorithm] != algorithm {
+		return "", "", errIncomplete("X-Amz-Algorithm only supports '%s', not '%s'.", algorithm, clip(vals[qAlgorithm]))
 	}
+	s.Signature, s.amzDate, s.SecurityToken = vals[qSignature], vals[qDate], vals[qToken]
 	if err := s.parseDate(); err != nil {
 		return "", "", err
 	}
 	s.Expires = DefaultExpires
-	if seen[firstOptional] {
-		n, perr := strconv.ParseInt(expires, 10, 64)
+	if seen[qExpires] {
+		v := vals[qExpires]
+		n, perr := strconv.ParseInt(v, 10, 64)
 		switch {
-		case perr != nil && !isDigits(expires):
+		case perr != nil && !isDigits(v):
 			return "", "", errIncomplete("X-Amz-Expires should be a number.")
 		case perr != nil || n > int64(MaxExpires/time.Second):
 			return "", "", errIncomplete("X-Amz-Expires must be less than a week (in seconds) that is 604800.")
@@ -261,7 +271,7 @@ func (s *Signed) fromQuery(params []param) (cred, signedHeaders string, err *Err
 		}
 		s.Expires = time.Duration(n) * time.Second
 	}
-	return cred, signedHeaders, nil
+	return vals[qCredential], vals[qSignedHeaders], nil
 }
 
 func isDigits(v string) bool {
@@ -333,17 +343,17 @@ func splitSignedHeaders(list string) ([]string, *Error) {
 // payloadHash returns the hex SHA-256 of body. A client-supplied
 // X-Amz-Content-Sha256 must agree with the body we received: otherwise the
 // signature would cover a hash, not the parameters the handler will read.
-func (s *Signed) payloadHash(r *http.Request, body []byte) ([]byte, *Error) {
+func (s *Signed) payloadHash(r *http.Request, body []byte) (h [2 * sha256.Size]byte, err *Error) {
 	sum := sha256.Sum256(body)
-	h := hex.AppendEncode(make([]byte, 0, 2*len(sum)), sum[:])
+	hex.Encode(h[:], sum[:])
 	vals, ok := r.Header["X-Amz-Content-Sha256"]
 	if !ok {
 		return h, nil
 	}
 	if len(vals) == 1 && vals[0] == "UNSIGNED-PAYLOAD" {
-		return nil, errIncomplete("UNSIGNED-PAYLOAD is not accepted: the request body must be signed.")
+		return h, errIncomplete("UNSIGNED-PAYLOAD is not accepted: the request body must be signed.")
 	}
-	if (len(vals) != 1 || vals[0] != string(h)) && s.problem == nil {
+	if (len(vals) != 1 || vals[0] != string(h[:])) && s.problem == nil {
 		s.problem = errMismatch("The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
 	return h, nil

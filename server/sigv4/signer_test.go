@@ -18,7 +18,7 @@ const (
 // cliPOST builds the request the aws CLI / boto3 send: a form body whose
 // signature covers only content-type, host and x-amz-date (botocore does not
 // sign Content-Length).
-func cliPOST(t *testing.T, srv *captureServer, body, id, service string) *http.Request {
+func cliPOST(t testing.TB, srv *captureServer, body, id, service string) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest("POST", srv.URL+"/", strings.NewReader(body))
 	if err != nil {
@@ -36,7 +36,7 @@ func cliPOST(t *testing.T, srv *captureServer, body, id, service string) *http.R
 
 // sdkPOST builds what aws-sdk-go-v2 sends: it also signs content-length and
 // its amz-sdk-* headers.
-func sdkPOST(t *testing.T, srv *captureServer, body, id, service string) *http.Request {
+func sdkPOST(t testing.TB, srv *captureServer, body, id, service string) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest("POST", srv.URL+"/", strings.NewReader(body))
 	if err != nil {
