@@ -2,6 +2,8 @@ package fsm
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -118,4 +120,23 @@ func readSnapshot(r io.Reader) (*memdb.MemDB, uint64, error) {
 	}
 	tx.Commit()
 	return db, hdr.Index, nil
+}
+
+// Digest is a hash of every table's rows (not of the applied index), equal
+// on two nodes exactly when their states are equal.
+func (f *FSM) Digest() string {
+	h := sha256.New()
+	tx := f.db.Load().Txn(false)
+	for _, name := range tableNames() {
+		it, err := tx.Get(name, "id")
+		if err != nil {
+			continue
+		}
+		h.Write([]byte(name))
+		for obj := it.Next(); obj != nil; obj = it.Next() {
+			raw, _ := json.Marshal(obj)
+			h.Write(raw)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
