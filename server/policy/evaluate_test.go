@@ -1,0 +1,111 @@
+package policy
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+const userDoc = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "ReadOwn", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "arn:aws:iam::1:user/${aws:username}"},
+    {"Sid": "S3", "Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::data/*"}
+  ]
+}`
+
+const guardDoc = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:Delete*", "Resource": "*"},
+    {"Sid": "TLS", "Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+  ]
+}`
+
+func TestEvaluateDenyOverrides(t *testing.T) {
+	user := mustParse(t, userDoc, Identity)
+	guard := mustParse(t, guardDoc, Identity)
+	admin := mustParse(t, doc(okAll), Identity)
+	set := []Source{{ID: "user/alice/own", Policy: user}, {ID: "arn:aws:iam::1:policy/guard", Policy: guard}, {ID: "admin", Policy: admin}, {ID: "none"}}
+	ctx := map[string][]string{"aws:username": {"alice"}, "aws:securetransport": {"true"}}
+
+	res := Evaluate(set, Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::data/k", Context: ctx})
+	want := Result{Decision: Allow, Matched: []MatchedStatement{
+		{SourceID: "user/alice/own", Sid: "S3", Index: 1, Effect: "Allow", Start: Position{5, 5}, End: Position{5, 89}},
+		{SourceID: "admin", Index: 0, Effect: "Allow", Start: Position{1, 37}, End: Position{1, 82}},
+	}}
+	if !reflect.DeepEqual(res, want) {
+		t.Errorf("GetObject:\n got %+v\nwant %+v", res, want)
+	}
+
+	res = Evaluate(set, Request{Action: "s3:DeleteObject", Resource: "arn:aws:s3:::data/k", Context: map[string][]string{"aws:securetransport": {"false"}}})
+	want = Result{Decision: ExplicitDeny, Matched: []MatchedStatement{
+		{SourceID: "arn:aws:iam::1:policy/guard", Sid: "NoDelete", Index: 0, Effect: "Deny", Start: Position{4, 5}, End: Position{4, 82}},
+		{SourceID: "arn:aws:iam::1:policy/guard", Sid: "TLS", Index: 1, Effect: "Deny", Start: Position{5, 5}, End: Position{5, 125}},
+	}}
+	if !reflect.DeepEqual(res, want) {
+		t.Errorf("DeleteObject:\n got %+v\nwant %+v", res, want)
+	}
+
+	res = Evaluate(set[:2], Request{Action: "iam:CreateUser", Resource: "*", Context: ctx})
+	if res.Decision != ImplicitDeny || len(res.Matched) != 0 {
+		t.Errorf("CreateUser: %+v", res)
+	}
+	if res := Evaluate(nil, Request{Action: "s3:GetObject"}); res.Decision != ImplicitDeny {
+		t.Errorf("empty set: %+v", res)
+	}
+}
+
+// The decision must not depend on the order of sources or statements, and
+// Decide must agree with Evaluate.
+func TestEvaluateOrderAndDecideAgree(t *testing.T) {
+	user := mustParse(t, userDoc, Identity)
+	guard := mustParse(t, guardDoc, Identity)
+	admin := mustParse(t, doc(okAll), Identity)
+	sets := [][]Source{
+		{{Policy: user}, {Policy: guard}, {Policy: admin}},
+		{{Policy: admin}, {Policy: guard}, {Policy: user}},
+		{{Policy: guard}, {Policy: user}},
+		{{Policy: user}},
+	}
+	actions := []string{"s3:GetObject", "s3:DeleteObject", "iam:GetUser", "iam:CreateUser", "sts:GetCallerIdentity"}
+	resources := []string{"arn:aws:s3:::data/k", "arn:aws:iam::1:user/alice", "arn:aws:iam::1:user/bob", "*"}
+	for _, tls := range []string{"true", "false"} {
+		ctx := map[string][]string{"aws:username": {"alice"}, "aws:securetransport": {tls}}
+		for _, a := range actions {
+			for _, r := range resources {
+				req := Request{Action: a, Resource: r, Context: ctx}
+				d0 := Evaluate(sets[0], req).Decision
+				if d1 := Evaluate(sets[1], req).Decision; d1 != d0 {
+					t.Errorf("%s %s tls=%s: order changes decision %v vs %v", a, r, tls, d0, d1)
+				}
+				for _, s := range sets {
+					if e, d := Evaluate(s, req).Decision, Decide(s, req); e != d {
+						t.Errorf("%s %s: Evaluate %v, Decide %v", a, r, e, d)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestDecisionStrings(t *testing.T) {
+	got := fmt.Sprint(ImplicitDeny, Allow, ExplicitDeny)
+	if got != "implicitDeny allowed explicitDeny" {
+		t.Fatal(got)
+	}
+}
+
+// Evaluation on the request path must not allocate.
+func TestDecideDoesNotAllocate(t *testing.T) {
+	set := benchSet(t)
+	reqs := benchRequests()
+	allocs := testing.AllocsPerRun(100, func() {
+		for _, r := range reqs {
+			Decide(set, r)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Decide allocates %v times per run", allocs)
+	}
+}
