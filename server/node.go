@@ -55,6 +55,7 @@ type Node struct {
 	closers      []io.Closer
 	applyTimeout time.Duration
 
+	acls      aclCache
 	keyring   atomic.Pointer[keyring.Keyring]
 	forwarder atomic.Value // Forwarder
 	peers     atomic.Value // PeerDirectory
