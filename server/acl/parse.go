@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -76,6 +77,11 @@ func DecodeText(raw string) string {
 }
 
 func parse(name, text string) (*Policy, error) {
+	// The JSON parser lets invalid UTF-8 through in keys; stored text must
+	// survive a JSON round trip unchanged, so refuse it for both syntaxes.
+	if !utf8.ValidString(text) {
+		return nil, parseErr("policy text is not valid UTF-8")
+	}
 	body, diags := parseBody(text)
 	if diags.HasErrors() {
 		return nil, parseErr("%s", diagText(diags))
