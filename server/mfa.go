@@ -41,7 +41,9 @@ func DefaultTOTPMethod() TOTPMethodRequest {
 // (algorithm, digits, period, skew, key_size, issuer, attempts), so a
 // request with several faults gets the error Vault would give.
 func (r TOTPMethodRequest) settings() (fsm.TOTPSettings, error) {
-	bad := func(msg string) (fsm.TOTPSettings, error) { return fsm.TOTPSettings{}, iamerr.New(iamerr.Invalid, "%s", msg) }
+	bad := func(msg string) (fsm.TOTPSettings, error) {
+		return fsm.TOTPSettings{}, iamerr.New(iamerr.Invalid, "%s", msg)
+	}
 	switch r.Algorithm {
 	case "SHA1", "SHA256", "SHA512":
 	default:
