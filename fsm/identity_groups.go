@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -143,7 +144,7 @@ func checkGroupMembers(tx *memdb.Txn, g, cur *IdentityGroup, memberGroups *[]str
 		if first[IdentityGroup](tx, tableIdentityGroups, "id", m) == nil {
 			return identityErr("invalid member group ID %q", m)
 		}
-		if cur != nil && containsString(cur.MemberGroupIDs, m) {
+		if cur != nil && slices.Contains(cur.MemberGroupIDs, m) {
 			continue // already a member: no new edge
 		}
 		if m == g.ID {
@@ -179,15 +180,6 @@ func reachesGroup(tx *memdb.Txn, from, target string) bool {
 				seen[m] = true
 				stack = append(stack, m)
 			}
-		}
-	}
-	return false
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
 		}
 	}
 	return false

@@ -3,6 +3,7 @@ package vault_test
 import (
 	"errors"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -113,6 +114,14 @@ func idListBothWays(t *testing.T, d *apitest.Dev, c *vaultapi.Client, path strin
 	return s
 }
 
+// idWantEmpty checks that a list answers 404 with both verbs.
+func idWantEmpty(t *testing.T, d *apitest.Dev, c *vaultapi.Client, path string) {
+	t.Helper()
+	if s := idListBothWays(t, d, c, path); s != nil {
+		t.Fatalf("%s still lists %v", path, s.Data["keys"])
+	}
+}
+
 // idRace runs f from n goroutines at once and returns their errors.
 func idRace(n int, f func(i int) error) []error {
 	errs := make([]error, n)
@@ -131,11 +140,26 @@ func idRace(n int, f func(i int) error) []error {
 	return errs
 }
 
-func idContains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+// idCase is a POST that must be refused with 400 and msg.
+type idCase struct{ path, body, msg string }
+
+// idRejectAll sends every case and checks the answer: exactly [msg], or
+// with contains an error containing msg. None may change the state.
+func idRejectAll(t *testing.T, d *apitest.Dev, cases []idCase, contains bool) {
+	t.Helper()
+	before := d.Node.FSM().Digest()
+	for _, tc := range cases {
+		status, _, body := raw(t, "POST", d.URL+"/v1/"+tc.path, d.RootToken, tc.body)
+		errs := errorsOf(body)
+		ok := len(errs) == 1 && errs[0] == tc.msg
+		if contains {
+			ok = strings.Contains(strings.Join(errs, "|"), tc.msg)
+		}
+		if status != 400 || !ok {
+			t.Errorf("POST %s %.60s: %d %v, want 400 %q", tc.path, tc.body, status, body, tc.msg)
 		}
 	}
-	return false
+	if d.Node.FSM().Digest() != before {
+		t.Fatal("rejected requests changed the state")
+	}
 }

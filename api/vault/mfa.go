@@ -69,10 +69,10 @@ func (a *API) updateTOTPMethod(r *Request) (*Response, error) {
 
 func (a *API) deleteTOTPMethod(r *Request) (*Response, error) {
 	err := a.node.DeleteMFAMethod(r.Context, r.Param("method_id"), server.MFATypeTOTP)
-	if e := iamerr.As(err); err != nil && e.Code == fsm.ErrCodeMethodInUse {
+	if err != nil && iamerr.As(err).Code == fsm.ErrCodeMethodInUse {
 		// Vault returns this refusal as a plain Go error, which its HTTP
 		// layer answers with 500; clients match on that.
-		return nil, iamerr.New(iamerr.Internal, "%s", e.Message)
+		return nil, iamerr.New(iamerr.Internal, "%s", iamerr.As(err).Message)
 	}
 	return nil, err
 }
