@@ -14,6 +14,7 @@ import (
 func New(node *server.Node, maxRequestSize int64) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.Use(consistency(node)) // read-your-writes and standby redirects, every dialect
 	vault.Register(e, node, maxRequestSize)
 	return e
 }

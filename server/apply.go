@@ -91,7 +91,8 @@ func (n *Node) apply(ctx context.Context, t fsm.CommandType, cmd any) (any, erro
 // leader; otherwise it returns raft.ErrNotLeader. The cluster package calls
 // it for entries forwarded by followers.
 func (n *Node) ApplyEntry(ctx context.Context, entry []byte) (*fsm.Result, error) {
-	if n.raft == nil || n.raft.State() != raft.Leader {
+	r := n.Raft()
+	if r == nil || r.State() != raft.Leader {
 		return nil, raft.ErrNotLeader
 	}
 	timeout := n.applyTimeout
@@ -100,7 +101,7 @@ func (n *Node) ApplyEntry(ctx context.Context, entry []byte) (*fsm.Result, error
 			timeout = d
 		}
 	}
-	f := n.raft.Apply(entry, timeout)
+	f := r.Apply(entry, timeout)
 	if err := f.Error(); err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost):

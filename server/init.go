@@ -33,7 +33,11 @@ type InitResult struct {
 func (n *Node) Initialize(ctx context.Context, req InitRequest) (*InitResult, error) {
 	n.initMu.Lock()
 	defer n.initMu.Unlock()
-	if n.Initialized() || n.raft.LastIndex() > 0 {
+	if n.removed.Load() {
+		return nil, errRemoved()
+	}
+	r := n.Raft()
+	if n.Initialized() || r.LastIndex() > 0 {
 		return nil, iamerr.New(iamerr.Invalid, "iamd is already initialized")
 	}
 	if n.dev {
@@ -47,7 +51,7 @@ func (n *Node) Initialize(ctx context.Context, req InitRequest) (*InitResult, er
 	boot := raft.Configuration{Servers: []raft.Server{{
 		ID: raft.ServerID(n.id), Address: n.transport.LocalAddr(), Suffrage: raft.Voter,
 	}}}
-	if err := n.raft.BootstrapCluster(boot).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+	if err := r.BootstrapCluster(boot).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
 		return nil, iamerr.New(iamerr.Internal, "bootstrap raft: %v", err)
 	}
 	return n.initialize(ctx, req)
@@ -99,7 +103,7 @@ func (n *Node) initialize(ctx context.Context, req InitRequest) (*InitResult, er
 func (n *Node) waitLeader(ctx context.Context) error {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
-	for n.raft.State() != raft.Leader {
+	for n.Raft().State() != raft.Leader {
 		select {
 		case <-ctx.Done():
 			return iamerr.New(iamerr.Unavailable, "timed out waiting for leadership")

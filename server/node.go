@@ -29,6 +29,9 @@ type Options struct {
 	Logger hclog.Logger
 	// Now is the node's clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
+	// TuneRaft adjusts the Raft configuration before Raft starts; tests use
+	// it for short timeouts.
+	TuneRaft func(*raft.Config)
 }
 
 // DevOptions are the -dev flags: one in-memory node that initialises itself.
@@ -50,15 +53,25 @@ type Node struct {
 	now      func() time.Time
 
 	fsm          *fsm.FSM
-	raft         *raft.Raft
-	transport    raft.Transport
-	closers      []io.Closer
 	applyTimeout time.Duration
+	cfg          *config.Node // nil in dev mode
+	tuneRaft     func(*raft.Config)
+
+	// Raft and what it runs on. A reset (cluster.go) replaces all of them,
+	// so the instance is read through an atomic pointer; transport and
+	// closers change only under raftMu.
+	raftp     atomic.Pointer[raft.Raft]
+	raftMu    sync.Mutex
+	transport raft.Transport
+	closers   []io.Closer
+	removed   atomic.Bool
 
 	acls      aclCache
 	keyring   atomic.Pointer[keyring.Keyring]
 	forwarder atomic.Value // Forwarder
 	peers     atomic.Value // PeerDirectory
+	// membership is the cluster package's Membership (cluster.go).
+	membership atomic.Value
 
 	devCreds *InitResult
 
@@ -79,7 +92,8 @@ func New(opts Options) (*Node, error) {
 	if now == nil {
 		now = time.Now
 	}
-	n := &Node{log: logger, now: now, fsm: fsm.New(), stop: make(chan struct{}), applyTimeout: 10 * time.Second}
+	n := &Node{log: logger, now: now, fsm: fsm.New(), stop: make(chan struct{}), applyTimeout: 10 * time.Second,
+		tuneRaft: opts.TuneRaft}
 	var err error
 	if opts.Dev != nil {
 		err = n.startDev(opts.Dev)
@@ -106,6 +120,9 @@ func (n *Node) raftConfig() *raft.Config {
 	c.MaxAppendEntries = 256
 	c.SnapshotThreshold = 8192
 	c.TrailingLogs = 10240
+	if n.tuneRaft != nil {
+		n.tuneRaft(c)
+	}
 	return c
 }
 
@@ -124,7 +141,7 @@ func (n *Node) startDev(d *DevOptions) error {
 	if err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
-	n.raft = r
+	n.raftp.Store(r)
 	boot := raft.Configuration{Servers: []raft.Server{{ID: c.LocalID, Address: addr}}}
 	if err := r.BootstrapCluster(boot).Error(); err != nil {
 		return fmt.Errorf("bootstrap dev raft: %w", err)
@@ -139,18 +156,37 @@ func (n *Node) startDev(d *DevOptions) error {
 
 func (n *Node) startConfigured(cfg *config.Node) error {
 	n.id = cfg.NodeID
+	n.cfg = cfg
 	n.apiAddr = cfg.APIAddr
 	n.raftAddr = cfg.Cluster.RaftAddress
 	n.dataDir = cfg.DataDir
 	n.applyTimeout = cfg.Cluster.ApplyTimeoutOr(10 * time.Second)
-	raftDir := filepath.Join(cfg.DataDir, "raft")
-	if err := os.MkdirAll(raftDir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "raft"), 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
 	if k, err := keyring.Load(cfg.DataDir); err == nil {
 		n.keyring.Store(k)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
+	}
+	if removedMarkerExists(cfg.DataDir) {
+		// A removed node must not campaign with its stale configuration:
+		// it keeps Raft stopped until it is reset (see cluster.go).
+		n.removed.Store(true)
+		n.log.Warn("this node was removed from its cluster; it serves no writes until reset and rejoined")
+		return nil
+	}
+	n.raftMu.Lock()
+	defer n.raftMu.Unlock()
+	return n.openRaft()
+}
+
+// openRaft opens the log, snapshot store and transport of a configured node
+// and starts Raft. The caller holds raftMu.
+func (n *Node) openRaft() error {
+	raftDir := filepath.Join(n.dataDir, "raft")
+	if err := os.MkdirAll(raftDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
 	}
 	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db")})
 	if err != nil {
@@ -161,7 +197,7 @@ func (n *Node) startConfigured(cfg *config.Node) error {
 	if err != nil {
 		return fmt.Errorf("open snapshot store: %w", err)
 	}
-	trans, err := n.newTransport(cfg)
+	trans, err := n.newTransport(n.cfg)
 	if err != nil {
 		return err
 	}
@@ -173,17 +209,24 @@ func (n *Node) startConfigured(cfg *config.Node) error {
 	}
 	if hasState && n.keyring.Load() == nil {
 		return fmt.Errorf("%s holds raft data but no %s: refusing to start without the keyring that sealed it",
-			cfg.DataDir, keyring.FileName)
+			n.dataDir, keyring.FileName)
 	}
 	r, err := raft.NewRaft(n.raftConfig(), n.fsm, bolt, bolt, snaps, trans)
 	if err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
-	n.raft = r
+	n.raftp.Store(r)
 	return nil
 }
 
 func (n *Node) newTransport(cfg *config.Node) (*raft.NetworkTransport, error) {
+	tlsConf, err := ClusterTLS(cfg.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	if tlsConf != nil {
+		return newTLSTransport(cfg.Cluster.RaftAddress, tlsConf, n.log.Named("raft-net"))
+	}
 	advertise, err := net.ResolveTCPAddr("tcp", cfg.Cluster.RaftAddress)
 	if err != nil {
 		return nil, fmt.Errorf("raft_address: %w", err)
@@ -201,13 +244,24 @@ func (n *Node) Shutdown() error {
 	n.stopOnce.Do(func() {
 		close(n.stop)
 		n.wg.Wait()
-		if n.raft != nil {
-			err = n.raft.Shutdown().Error()
-		}
-		for i := len(n.closers) - 1; i >= 0; i-- {
-			n.closers[i].Close()
-		}
+		n.raftMu.Lock()
+		defer n.raftMu.Unlock()
+		err = n.closeRaft()
 	})
+	return err
+}
+
+// closeRaft stops Raft and closes its stores and transport. The caller
+// holds raftMu.
+func (n *Node) closeRaft() error {
+	var err error
+	if r := n.raftp.Load(); r != nil {
+		err = r.Shutdown().Error()
+	}
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		n.closers[i].Close()
+	}
+	n.closers = nil
 	return err
 }
 
@@ -223,8 +277,10 @@ func (n *Node) RaftAddr() string { return n.raftAddr }
 // DataDir is the node's data directory, "" in dev mode.
 func (n *Node) DataDir() string { return n.dataDir }
 
-// Raft exposes the raft instance to the cluster package.
-func (n *Node) Raft() *raft.Raft { return n.raft }
+// Raft exposes the raft instance to the cluster package. It is nil on a
+// node that was removed from its cluster and restarted, and changes when the
+// node is reset: read it again rather than keep it.
+func (n *Node) Raft() *raft.Raft { return n.raftp.Load() }
 
 // FSM exposes the state machine to the cluster package (snapshots, waits).
 func (n *Node) FSM() *fsm.FSM { return n.fsm }
@@ -262,7 +318,7 @@ func (n *Node) tidyLoop() {
 		case <-n.stop:
 			return
 		case <-t.C:
-			if n.raft == nil || n.raft.State() != raft.Leader || !n.Initialized() {
+			if r := n.Raft(); r == nil || r.State() != raft.Leader || !n.Initialized() {
 				continue
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), n.applyTimeout)

@@ -29,27 +29,31 @@ type Status struct {
 	AppliedIndex      uint64
 	ClusterID         string
 	ClusterName       string
+	// Removed is set once this node learns it was removed from the
+	// cluster; it then serves no writes until reset.
+	Removed bool
 }
 
 // Status reads this node's view of the cluster without any network call.
 func (n *Node) Status() Status {
-	st := Status{AppliedIndex: n.fsm.AppliedIndex()}
+	st := Status{AppliedIndex: n.fsm.AppliedIndex(), Removed: n.removed.Load()}
 	if c := n.fsm.State().Cluster(); c != nil {
 		st.Initialized, st.ClusterID, st.ClusterName = true, c.ClusterID, c.ClusterName
 	}
-	if n.raft == nil {
+	r := n.Raft()
+	if r == nil || st.Removed {
 		return st
 	}
-	st.CommittedIndex = n.raft.CommitIndex()
-	st.IsLeader = n.raft.State() == raft.Leader
-	addr, id := n.raft.LeaderWithID()
+	st.CommittedIndex = r.CommitIndex()
+	st.IsLeader = r.State() == raft.Leader
+	addr, id := r.LeaderWithID()
 	st.LeaderID = string(id)
 	st.LeaderClusterAddr = string(addr)
 	st.HasLeader = addr != ""
 	if st.IsLeader {
 		st.LeaderAPIAddr = n.apiAddr
-	} else if dp, ok := n.peers.Load().(*PeerDirectory); ok && dp != nil && id != "" {
-		st.LeaderAPIAddr = (*dp).APIAddr(string(id))
+	} else if id != "" {
+		st.LeaderAPIAddr = n.PeerAPIAddr(string(id))
 	}
 	return st
 }

@@ -48,6 +48,10 @@ func (a *API) health(c echo.Context) error {
 	var code int
 	var ok bool
 	switch {
+	case st.Removed:
+		// Vault 1.19+: a node removed from the raft cluster says so.
+		code, ok = healthCode(c, "removedcode", 530)
+		standby = false
 	case !st.Initialized:
 		code, ok = healthCode(c, "uninitcode", http.StatusNotImplemented)
 	case standby:
@@ -71,6 +75,9 @@ func (a *API) health(c echo.Context) error {
 	}
 	if st.Initialized {
 		body["cluster_name"], body["cluster_id"] = st.ClusterName, st.ClusterID
+	}
+	if st.Removed {
+		body["removed_from_cluster"] = true
 	}
 	if standby {
 		body["ha_connection_healthy"] = st.HasLeader

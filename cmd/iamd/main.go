@@ -3,6 +3,10 @@
 //	iamd server -dev | -config=FILE
 //	iamd operator init
 //	iamd status
+//	iamd operator raft join [-retry] [-reset] LEADER_API_ADDR
+//	iamd operator raft list-peers | remove-peer NODE_ID
+//	iamd operator raft snapshot save FILE | restore [-force] FILE
+//	iamd operator members
 //
 // Client commands take -address (default $IAMD_ADDR, else $VAULT_ADDR, else
 // http://127.0.0.1:8200), a token from $IAMD_TOKEN or $VAULT_TOKEN, and
@@ -28,8 +32,8 @@ func main() {
 }
 
 func run(args []string) int {
-	// Commands are one or two words ("server", "operator init").
-	for n := min(len(args), 3); n >= 1; n-- {
+	// Commands are one to four words ("server", "operator raft snapshot save").
+	for n := min(len(args), 4); n >= 1; n-- {
 		if c, ok := commands[strings.Join(args[:n], " ")]; ok {
 			return c.run(args[n:])
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"iamd/api"
+	"iamd/cluster"
 	"iamd/server"
 	"iamd/server/config"
 )
@@ -94,7 +95,18 @@ func runServer(args []string) int {
 	if opts.Dev != nil {
 		printDevBanner(node, opts.Dev, listen)
 	}
-	srv := &http.Server{Handler: api.New(node, maxBody), ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig}
+	var handler http.Handler = api.New(node, maxBody)
+	var members *cluster.Cluster
+	if opts.Config != nil {
+		if members, err = cluster.New(node, opts.Config, cluster.Options{Logger: logger}); err != nil {
+			ln.Close()
+			node.Shutdown()
+			fmt.Fprintf(os.Stderr, "iamd server: %v\n", err)
+			return 1
+		}
+		handler = members.Wrap(handler)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig}
 	errc := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
@@ -120,6 +132,9 @@ func runServer(args []string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx)
+	if members != nil {
+		members.Shutdown()
+	}
 	if err := node.Shutdown(); err != nil {
 		logger.Error("raft shutdown", "error", err)
 		code = 1

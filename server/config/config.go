@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/url"
@@ -44,6 +45,9 @@ type Cluster struct {
 	RaftAddress   string   `hcl:"raft_address"`
 	GossipAddress string   `hcl:"gossip_address,optional"`
 	RetryJoin     []string `hcl:"retry_join,optional"`
+	// GossipKey (base64 of 16, 24 or 32 bytes) encrypts gossip and
+	// authenticates automatic joins (retry_join); the same on every node.
+	GossipKey string `hcl:"gossip_key,optional"`
 	// TLS between nodes (raft transport and forwarding); all three or none.
 	TLSCertFile string `hcl:"tls_cert_file,optional"`
 	TLSKeyFile  string `hcl:"tls_key_file,optional"`
@@ -188,6 +192,12 @@ func (n *Node) validate(v *validator) {
 			v.fail("cluster", "retry_join", "retry_join entry %q must be host:port", j)
 		}
 	}
+	if c.GossipKey != "" && c.GossipKeyBytes() == nil {
+		v.fail("cluster", "gossip_key", "gossip_key must be base64 of 16, 24 or 32 random bytes (for example: openssl rand -base64 32)")
+	}
+	if len(c.RetryJoin) > 0 && c.GossipAddress == "" {
+		v.fail("cluster", "retry_join", "retry_join lists gossip addresses, so gossip_address must be set too")
+	}
 	tlsSet := 0
 	for _, f := range []string{c.TLSCertFile, c.TLSKeyFile, c.TLSCAFile} {
 		if f != "" {
@@ -216,6 +226,19 @@ func (n *Node) applyDefaults() {
 		}
 		n.APIAddr = scheme + "://" + l.Address
 	}
+}
+
+// GossipKeyBytes decodes gossip_key; nil when unset or invalid.
+func (c *Cluster) GossipKeyBytes() []byte {
+	k, err := base64.StdEncoding.DecodeString(c.GossipKey)
+	if err != nil {
+		return nil
+	}
+	switch len(k) {
+	case 16, 24, 32:
+		return k
+	}
+	return nil
 }
 
 // ApplyTimeoutOr returns the configured apply timeout, or def.
