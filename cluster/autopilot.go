@@ -62,11 +62,13 @@ func (c *Cluster) rejoinGossip() {
 	if c.gossip == nil || c.gossip.NumMembers() > 1 {
 		return
 	}
+	// Retried every interval while alone; memberlist's own probing takes
+	// over once any peer answered.
 	own := resolve(c.cfg.Cluster.GossipAddress)
 	var addrs []string
-	for _, p := range c.node.State().Peers() {
-		if p.GossipAddr != "" && p.ID != c.node.ID() && resolve(p.GossipAddr) != own {
-			addrs = append(addrs, p.GossipAddr)
+	for _, p := range c.knownPeers().Peers {
+		if p.Gossip != "" && p.ID != c.node.ID() && resolve(p.Gossip) != own {
+			addrs = append(addrs, p.Gossip)
 		}
 	}
 	if len(addrs) == 0 {
@@ -110,13 +112,16 @@ func (c *Cluster) checkRemoved() {
 	if !ok {
 		return
 	}
-	clusterID := c.node.Status().ClusterID
-	for _, addr := range c.peerAddrs() {
+	known := c.knownPeers()
+	clusterID := firstNonEmpty(c.node.Status().ClusterID, known.ClusterID)
+	for _, addr := range c.peerAddrs(known) {
 		var st stateReply
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		err := c.call(ctx, c.client, addr, "state", s, struct{}{}, &st)
 		cancel()
-		if err != nil || !st.IsLeader || st.ClusterID != clusterID {
+		// The answer is signed with this node's keyring, which only its
+		// own cluster holds; the cluster ID is checked when known.
+		if err != nil || !st.IsLeader || (clusterID != "" && st.ClusterID != clusterID) {
 			continue
 		}
 		for _, id := range st.Servers {
@@ -139,8 +144,8 @@ func hasServer(servers []server.RaftServer, id string) bool {
 }
 
 // peerAddrs lists the API addresses of the other nodes this node knows of,
-// from the replicated peer table and from gossip.
-func (c *Cluster) peerAddrs() []string {
+// from the peer table (or its saved copy) and from gossip.
+func (c *Cluster) peerAddrs(known peerCache) []string {
 	seen := map[string]bool{c.node.APIAddr(): true}
 	var out []string
 	add := func(a string) {
@@ -149,8 +154,8 @@ func (c *Cluster) peerAddrs() []string {
 			out = append(out, a)
 		}
 	}
-	for _, p := range c.node.State().Peers() {
-		add(p.APIAddr)
+	for _, p := range known.Peers {
+		add(p.API)
 	}
 	for _, m := range c.members.all() {
 		add(m.meta.API)

@@ -73,9 +73,13 @@ type Cluster struct {
 	delegate *delegate
 	members  memberTable
 
-	joinMu        sync.Mutex
-	noLeaderSince time.Time // maintenance goroutine only
-	lastRemCheck  time.Time // maintenance goroutine only
+	joinMu sync.Mutex
+	// Maintenance goroutine only:
+	noLeaderSince time.Time
+	lastRemCheck  time.Time
+
+	peerMu     sync.Mutex
+	savedPeers peerCache // peers.json as last written (peercache.go)
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -116,6 +120,7 @@ func New(node *server.Node, cfg *config.Node, opts Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	c.savedPeers = c.loadPeerCache()
 	node.SetForwarder(c)
 	node.SetPeerDirectory(c)
 	node.SetMembership(c)
@@ -199,6 +204,7 @@ func (c *Cluster) maintain() {
 	defer c.wg.Done()
 	for c.sleep(c.opts.Interval) {
 		c.updateMeta()
+		c.savePeerCache()
 		c.rejoinGossip()
 		c.leaderDuties()
 		c.checkRemoved()

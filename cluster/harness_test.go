@@ -189,9 +189,14 @@ type response struct {
 	body   map[string]any
 }
 
+// errors returns the Vault error messages joined with "; ".
 func (r response) errors() string {
-	b, _ := json.Marshal(r.body["errors"])
-	return string(b)
+	var out []string
+	list, _ := r.body["errors"].([]any)
+	for _, e := range list {
+		out = append(out, fmt.Sprint(e))
+	}
+	return strings.Join(out, "; ")
 }
 
 // do sends a raw request; the client never follows redirects so tests see

@@ -183,6 +183,7 @@ func (c *Cluster) join(ctx context.Context, addr string, reset bool, s signer, c
 	}
 	res.Outcome = added.Outcome
 	res.Voter = added.Voter || c.catchUpAndPromote(ctx, client, leader, added.Index)
+	c.savePeerCache()
 	return res, nil
 }
 

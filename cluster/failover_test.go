@@ -1,0 +1,75 @@
+package cluster_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestLeaderLossWriteOnSurvivorAndCatchUp kills the leader abruptly, writes
+// through a survivor, checks that every acknowledged write survived, then
+// restarts the killed node on its data directory and checks it catches up.
+func TestLeaderLossWriteOnSurvivorAndCatchUp(t *testing.T) {
+	nodes := threeNodes(t)
+	var acked []string
+	for i := 0; i < 15; i++ {
+		tok, _ := createToken(t, nodes[i%3])
+		acked = append(acked, tok)
+	}
+	old := nodes[0]
+	old.kill()
+	survivors := nodes[1:]
+
+	start := time.Now()
+	var tok, idx string
+	for attempt := 1; ; attempt++ {
+		r := do(t, "POST", survivors[0].url()+"/v1/auth/token/create", rootToken, map[string]any{})
+		if r.status == 200 {
+			tok, idx = r.body["auth"].(map[string]any)["client_token"].(string), r.header.Get("X-Iamd-Index")
+			t.Logf("write on a survivor succeeded %s after the leader died (attempt %d)", time.Since(start), attempt)
+			break
+		}
+		if time.Since(start) > 8*time.Second {
+			t.Fatalf("no write accepted %s after the leader died: %d %s", time.Since(start), r.status, r.errors())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	acked = append(acked, tok)
+	newLeader := leaderOf(survivors)
+	if newLeader == nil {
+		t.Fatal("no leader among the survivors after a successful write")
+	}
+	for _, n := range survivors {
+		for _, a := range acked {
+			if r := do(t, "GET", n.url()+"/v1/auth/token/lookup-self", a, nil, "X-Iamd-Index", idx); r.status != 200 {
+				t.Fatalf("acknowledged token lost on %s: %d %s", n.id, r.status, r.errors())
+			}
+		}
+	}
+	// The dead node is still a voter; a write through the other survivor
+	// works too (two of three is a quorum).
+	other := survivors[0]
+	if other == newLeader {
+		other = survivors[1]
+	}
+	createToken(t, other)
+
+	old.start()
+	eventually(t, 15*time.Second, "the restarted node to catch up", func() bool {
+		return old.node.Status().AppliedIndex >= newLeader.node.Status().AppliedIndex &&
+			old.node.FSM().Digest() == newLeader.node.FSM().Digest()
+	})
+	for _, a := range acked {
+		if r := do(t, "GET", old.url()+"/v1/auth/token/lookup-self", a, nil); r.status != 200 {
+			t.Fatalf("restarted node lacks an acknowledged token: %d %s", r.status, r.errors())
+		}
+	}
+	if st := old.node.Status(); st.IsLeader || st.LeaderAPIAddr != newLeader.url() {
+		t.Fatalf("restarted node status %+v", st)
+	}
+	// It forwards writes to the new leader.
+	createToken(t, old)
+	if got := voters(t, newLeader); !slices.Equal(got, []string{"n1", "n2", "n3"}) {
+		t.Fatalf("voters %v", got)
+	}
+}
