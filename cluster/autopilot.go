@@ -176,7 +176,9 @@ func (c *Cluster) retryJoinLoop() {
 				c.log.Debug("retry_join: no gossip peer answered yet", "error", err)
 			}
 		}
-		if c.joinKey != nil && c.node.Keyring() == nil && !c.node.HasRaftState() && !c.node.Removed() {
+		// A keyring without raft state is a join that stopped half-way;
+		// joining again is safe (join-info says whether it got added).
+		if c.joinKey != nil && !c.node.HasRaftState() && !c.node.Removed() {
 			c.autoJoin()
 		}
 		if !c.sleep(c.opts.RetryJoinInterval) {

@@ -29,6 +29,7 @@ func TestLeaderLossWriteOnSurvivorAndCatchUp(t *testing.T) {
 			t.Logf("write on a survivor succeeded %s after the leader died (attempt %d)", time.Since(start), attempt)
 			break
 		}
+		t.Logf("attempt %d: %d %s", attempt, r.status, r.errors())
 		if time.Since(start) > 8*time.Second {
 			t.Fatalf("no write accepted %s after the leader died: %d %s", time.Since(start), r.status, r.errors())
 		}

@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -232,4 +236,34 @@ func (c *Cluster) handleState(context.Context, caller, []byte) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// ProxyToLeader implements server.Membership with a reverse proxy to the
+// leader's API over the cluster's HTTP client (cluster TLS included).
+func (c *Cluster) ProxyToLeader(w http.ResponseWriter, r *http.Request) {
+	leader := c.node.Status().LeaderAPIAddr
+	target, err := url.Parse(leader)
+	if leader == "" || err != nil {
+		proxyError(w, "no active iamd node found")
+		return
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.Host = target.Host
+		},
+		Transport: c.client.Transport,
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			proxyError(w, fmt.Sprintf("no active iamd node found: the leader at %s is unreachable: %v", leader, err))
+		},
+	}
+	rp.ServeHTTP(w, r)
+}
+
+// proxyError answers in Vault's error shape (this package does not import
+// the dialects).
+func proxyError(w http.ResponseWriter, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	json.NewEncoder(w).Encode(map[string][]string{"errors": {msg}})
 }

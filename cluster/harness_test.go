@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,10 +61,26 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// freeGossipAddr returns a port free for both TCP and UDP, as memberlist
+// binds both.
+func freeGossipAddr(t *testing.T) string {
+	t.Helper()
+	for i := 0; i < 20; i++ {
+		addr := freeAddr(t)
+		udp, err := net.ListenPacket("udp", addr)
+		if err == nil {
+			udp.Close()
+			return addr
+		}
+	}
+	t.Fatal("no free gossip port")
+	return ""
+}
+
 // newNode configures a node (without starting it).
 func newNode(t *testing.T, id string, o nodeOpts) *testNode {
 	t.Helper()
-	apiAddr, raftAddr, gossipAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	apiAddr, raftAddr, gossipAddr := freeAddr(t), freeAddr(t), freeGossipAddr(t)
 	var extra strings.Builder
 	if o.gossipKey {
 		fmt.Fprintf(&extra, "  gossip_key = %q\n", gossipKey)
@@ -118,7 +135,11 @@ func fastGossip(c *memberlist.Config) {
 func (n *testNode) start() *testNode {
 	t := n.t
 	t.Helper()
-	logger := hclog.New(&hclog.LoggerOptions{Name: n.id, Level: hclog.Error})
+	level := hclog.Error
+	if v := os.Getenv("IAMD_TEST_LOG"); v != "" { // e.g. IAMD_TEST_LOG=debug
+		level = hclog.LevelFromString(v)
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Name: n.id, Level: level})
 	node, err := server.New(server.Options{Config: n.cfg, Logger: logger, TuneRaft: fastRaft})
 	if err != nil {
 		t.Fatalf("start %s: %v", n.id, err)

@@ -176,7 +176,10 @@ func (c *Cluster) join(ctx context.Context, addr string, reset bool, s signer, c
 	areq := addRequest{ID: c.node.ID(), RaftAddr: c.node.RaftAddr(), APIAddr: c.node.APIAddr(),
 		GossipAddr: c.cfg.Cluster.GossipAddress}
 	if err := c.call(ctx, client, leader, "add", cs, areq, &added); err != nil {
-		if installed && !c.node.HasRaftState() {
+		// Only when the leader certainly did not add this node is the
+		// keyring taken back; otherwise log entries may arrive, and a node
+		// with raft data but no keyring could not restart.
+		if installed && addRefused(err) && !c.node.HasRaftState() {
 			c.node.DropKeyring()
 		}
 		return nil, joinError(leader, err)
@@ -185,6 +188,24 @@ func (c *Cluster) join(ctx context.Context, addr string, reset bool, s signer, c
 	res.Voter = added.Voter || c.catchUpAndPromote(ctx, client, leader, added.Index)
 	c.savePeerCache()
 	return res, nil
+}
+
+// addRefused reports whether a failed add call certainly changed nothing:
+// the request never left, the peer was not the leader, or it refused.
+func addRefused(err error) bool {
+	var te *transportError
+	var nl *notLeaderError
+	switch {
+	case errors.As(err, &te):
+		return te.dial
+	case errors.As(err, &nl):
+		return true
+	}
+	switch iamerr.KindOf(err) {
+	case iamerr.Invalid, iamerr.Conflict, iamerr.Denied, iamerr.Unauthorized, iamerr.NotFound:
+		return true
+	}
+	return false
 }
 
 // joinError words a failed join call for the operator.

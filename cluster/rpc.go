@@ -166,6 +166,11 @@ func (c *Cluster) call(ctx context.Context, client *http.Client, base, op string
 	req.Header.Set(hdrNonce, nonce)
 	req.Header.Set(hdrAuth, string(s.kind))
 	req.Header.Set(hdrSignature, mac(s.key, http.MethodPost, path, c.node.ID(), ts, nonce, bodyHash(body)))
+	// Lets net/http resend the request on a fresh connection when a pooled
+	// one turns out dead before any answer (a peer restarted). A resend
+	// that did reach the peer carries the same nonce and is refused as a
+	// replay, so nothing can be applied twice.
+	req.Header.Set("Idempotency-Key", nonce)
 	if s.kind == authToken {
 		req.Header.Set("X-Vault-Token", s.token)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -26,6 +27,10 @@ type Membership interface {
 	ForwardRemovePeer(ctx context.Context, id string) error
 	// NotifyRemoved tells a removed node, best effort, that it was removed.
 	NotifyRemoved(ctx context.Context, id, apiAddr string)
+	// ProxyToLeader relays an HTTP request to the leader's API unchanged
+	// and copies the answer back, for the few requests that must run on
+	// the leader but are not log entries (raft snapshots).
+	ProxyToLeader(w http.ResponseWriter, r *http.Request)
 }
 
 // SetMembership installs the cluster package's implementation.
@@ -104,6 +109,16 @@ func (n *Node) Join(ctx context.Context, req JoinRequest) (*JoinResult, error) {
 		return nil, iamerr.New(iamerr.Unavailable, "clustering is not running on this node")
 	}
 	return m.Join(ctx, req)
+}
+
+// ProxyToLeader relays r to the leader (see Membership.ProxyToLeader).
+func (n *Node) ProxyToLeader(w http.ResponseWriter, r *http.Request) error {
+	m := n.getMembership()
+	if m == nil {
+		return iamerr.New(iamerr.Unavailable, "no active iamd node found")
+	}
+	m.ProxyToLeader(w, r)
+	return nil
 }
 
 // Members returns the gossip view of the cluster, nil without gossip.

@@ -180,25 +180,40 @@ func (a *API) authorizeBare(c echo.Context, path string, op server.VaultOperatio
 	return nil
 }
 
-// redirectToLeader answers 307 to the leader's api_addr from a follower:
-// Vault always redirects the raft snapshot paths, never forwards them.
-func (a *API) redirectToLeader(c echo.Context) (bool, error) {
+// ForwardedHeader marks a request a follower relayed to the leader, so that
+// it is never relayed twice.
+const ForwardedHeader = "X-Iamd-Forwarded"
+
+// sendToLeader makes a follower hand a raft snapshot request to the
+// leader: relayed whole by default, so the client sees one hop (vault/api
+// v1.16 reads the body of the first answer even after following a
+// redirect, which breaks snapshot save through a standby), or 307 to the
+// leader's api_addr with X-Vault-No-Request-Forwarding, as Vault does.
+func (a *API) sendToLeader(c echo.Context) (bool, error) {
 	st := a.node.Status()
 	if st.IsLeader {
 		return false, nil
 	}
-	if st.LeaderAPIAddr == "" {
+	req := c.Request()
+	if st.LeaderAPIAddr == "" || req.Header.Get(ForwardedHeader) != "" {
 		return true, respondErrors(c, http.StatusServiceUnavailable, "no active iamd node found")
 	}
-	c.Response().Header().Set("Location", strings.TrimRight(st.LeaderAPIAddr, "/")+c.Request().URL.RequestURI())
-	return true, c.NoContent(http.StatusTemporaryRedirect)
+	if req.Header.Get("X-Vault-No-Request-Forwarding") != "" {
+		c.Response().Header().Set("Location", strings.TrimRight(st.LeaderAPIAddr, "/")+req.URL.RequestURI())
+		return true, c.NoContent(http.StatusTemporaryRedirect)
+	}
+	req.Header.Set(ForwardedHeader, a.node.ID())
+	if err := a.node.ProxyToLeader(c.Response(), req); err != nil {
+		return true, renderError(c, err)
+	}
+	return true, nil
 }
 
 func (a *API) raftSnapshot(c echo.Context) error {
 	if err := a.authorizeBare(c, "sys/storage/raft/snapshot", server.OpRead); err != nil {
 		return renderError(c, err)
 	}
-	if done, err := a.redirectToLeader(c); done {
+	if done, err := a.sendToLeader(c); done {
 		return err
 	}
 	// Built completely before the status line, so a failure is a clean
@@ -232,7 +247,7 @@ func (a *API) raftRestore(force bool) echo.HandlerFunc {
 		if err := a.authorizeBare(c, path, server.OpUpdate); err != nil {
 			return renderError(c, err)
 		}
-		if done, err := a.redirectToLeader(c); done {
+		if done, err := a.sendToLeader(c); done {
 			return err
 		}
 		if err := a.node.RestoreSnapshot(c.Request().Context(), c.Request().Body, force); err != nil {
