@@ -22,8 +22,7 @@ func (c *Cluster) leaderDuties() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.node.ApplyTimeout())
 	defer cancel()
-	self := fsm.Peer{ID: c.node.ID(), APIAddr: c.node.APIAddr(), RaftAddr: c.node.RaftAddr(), GossipAddr: c.cfg.Cluster.GossipAddress}
-	if err := c.node.RegisterPeer(ctx, self); err != nil {
+	if err := c.node.RegisterPeer(ctx, c.selfPeer()); err != nil {
 		c.log.Debug("record own address", "error", err)
 	}
 	cfg, err := c.node.RaftConfiguration()
@@ -53,6 +52,10 @@ func (c *Cluster) leaderDuties() {
 			c.log.Debug("not promoting yet", "id", srv.ID, "error", err)
 		}
 	}
+}
+
+func (c *Cluster) selfPeer() fsm.Peer {
+	return fsm.Peer{ID: c.node.ID(), APIAddr: c.node.APIAddr(), RaftAddr: c.node.RaftAddr(), GossipAddr: c.cfg.Cluster.GossipAddress}
 }
 
 // rejoinGossip finds the gossip pool again through the gossip addresses in

@@ -345,9 +345,13 @@ func (c *Cluster) handleAdd(ctx context.Context, from caller, body []byte) (any,
 		out.Outcome = server.JoinOutcomeJoined
 		c.log.Info("added non-voter", "id", req.ID, "raft_addr", req.RaftAddr)
 	}
-	peer := fsm.Peer{ID: req.ID, APIAddr: req.APIAddr, RaftAddr: req.RaftAddr, GossipAddr: req.GossipAddr}
-	if err := c.node.RegisterPeer(ctx, peer); err != nil {
-		c.log.Warn("could not record the new member's API address", "id", req.ID, "error", err)
+	// The leader's own row first: the new member finds the leader's API
+	// through it as soon as it has caught up.
+	for _, p := range []fsm.Peer{c.selfPeer(),
+		{ID: req.ID, APIAddr: req.APIAddr, RaftAddr: req.RaftAddr, GossipAddr: req.GossipAddr}} {
+		if err := c.node.RegisterPeer(ctx, p); err != nil {
+			c.log.Warn("could not record a member's addresses", "id", p.ID, "error", err)
+		}
 	}
 	out.Index = c.node.Status().AppliedIndex
 	return out, nil
