@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +22,7 @@ import (
 
 	"iamd/api"
 	"iamd/cluster"
+	"iamd/internal/testport"
 	"iamd/server"
 	"iamd/server/config"
 )
@@ -52,34 +52,10 @@ type nodeOpts struct {
 	extra     string // appended inside the cluster block
 }
 
-// freeAddr returns a 127.0.0.1 port free for TCP and UDP (memberlist binds
-// both) below Linux's ephemeral range: a port handed out by listening on
-// :0 and released can be taken by any outgoing connection before the node
-// binds it again, which the many connections of these tests make likely.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	for i := 0; i < 200; i++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			continue
-		}
-		udp, err := net.ListenPacket("udp", addr)
-		ln.Close()
-		if err != nil {
-			continue
-		}
-		udp.Close()
-		return addr
-	}
-	t.Fatal("no free port")
-	return ""
-}
-
 // newNode configures a node (without starting it).
 func newNode(t *testing.T, id string, o nodeOpts) *testNode {
 	t.Helper()
-	apiAddr, raftAddr, gossipAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	apiAddr, raftAddr, gossipAddr := testport.Addr(t), testport.Addr(t), testport.Addr(t)
 	var extra strings.Builder
 	if o.gossipKey {
 		fmt.Fprintf(&extra, "  gossip_key = %q\n", gossipKey)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"iamd/api"
+	"iamd/internal/testport"
 )
 
 func TestJoinForwardingAndReadYourWrites(t *testing.T) {
@@ -165,7 +166,7 @@ func TestJoinFailuresLeaveTheNodeUntouched(t *testing.T) {
 		name, leader, token, want string
 		status                    int
 	}{
-		{"dead address", "http://" + freeAddr(t), rootToken, "unreachable", 503},
+		{"dead address", "http://" + testport.Addr(t), rootToken, "unreachable", 503},
 		{"not a url", "127.0.0.1:1", rootToken, "must be the leader's API URL", 400},
 		{"wrong token", n1.url(), "not-a-token", "not valid in this cluster", 403},
 		{"no token", n1.url(), "", "needs a token with the root policy", 400},

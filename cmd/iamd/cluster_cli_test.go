@@ -3,14 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"iamd/internal/testport"
 )
 
 // clusterNode is one iamd server process of a CLI cluster test.
@@ -20,7 +20,7 @@ type clusterNode struct {
 }
 
 func newClusterNode(t *testing.T, dir, id string) *clusterNode {
-	n := &clusterNode{id: id, api: clusterPort(t), data: filepath.Join(dir, id)}
+	n := &clusterNode{id: id, api: testport.Addr(t), data: filepath.Join(dir, id)}
 	n.cfg = filepath.Join(dir, id+".hcl")
 	os.WriteFile(n.cfg, []byte(fmt.Sprintf(`
 node_id  = %q
@@ -33,7 +33,7 @@ cluster {
   raft_address   = %q
   gossip_address = %q
 }
-`, id, n.data, n.api, clusterPort(t), clusterPort(t))), 0o600)
+`, id, n.data, n.api, testport.Addr(t), testport.Addr(t))), 0o600)
 	return n
 }
 
@@ -114,7 +114,7 @@ func TestClusterThroughTheCLI(t *testing.T) {
 	t.Run("join to a dead address fails and leaves the node untouched", func(t *testing.T) {
 		lone := newClusterNode(t, dir, "c4")
 		lone.start(t, bin)
-		out, code := cli(t, bin, lone.api, root, "operator", "raft", "join", "http://"+clusterPort(t))
+		out, code := cli(t, bin, lone.api, root, "operator", "raft", "join", "http://"+testport.Addr(t))
 		if code == 0 || !strings.Contains(out, "unreachable") {
 			t.Fatalf("join to a dead address: %d %s", code, out)
 		}
@@ -200,27 +200,4 @@ func waitToken(t *testing.T, addr, tok string, d time.Duration) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// clusterPort returns a 127.0.0.1 address free for TCP and UDP below the
-// ephemeral range, so no outgoing connection takes it before the server
-// binds it.
-func clusterPort(t *testing.T) string {
-	t.Helper()
-	for i := 0; i < 200; i++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			continue
-		}
-		udp, err := net.ListenPacket("udp", addr)
-		ln.Close()
-		if err != nil {
-			continue
-		}
-		udp.Close()
-		return addr
-	}
-	t.Fatal("no free port")
-	return ""
 }
