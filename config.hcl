@@ -13,9 +13,20 @@ listener "tcp" {
   # max_request_size   = 33554432     # bytes; 32 MiB by default
 }
 
+# Clustering: see docs/cluster.md. Other nodes join with
+#   iamd operator raft join -address=http://THIS_NODE:8200 http://LEADER:8200
+# (token with the root policy in IAMD_TOKEN), or by themselves through
+# retry_join + gossip_key.
 cluster {
-  raft_address   = "127.0.0.1:8201"
-  gossip_address = "127.0.0.1:8301"
-  retry_join     = []          # gossip addresses of other nodes
+  raft_address   = "127.0.0.1:8201"   # raft RPCs between nodes
+  gossip_address = "127.0.0.1:8301"   # memberlist, TCP and UDP
+  retry_join     = []          # gossip addresses of other nodes (own address is skipped)
+  # gossip_key   = "..."       # base64 of 16/24/32 random bytes (openssl rand -base64 32),
+  #                            # the same on every node: encrypts gossip and authorises
+  #                            # retry_join's automatic join. Keep it secret.
   # apply_timeout = "10s"
+  # Mutual TLS for the raft transport and node-to-node calls; all three or none.
+  # tls_cert_file = "/etc/iamd/tls/cluster.pem"      # this node's certificate
+  # tls_key_file  = "/etc/iamd/tls/cluster-key.pem"
+  # tls_ca_file   = "/etc/iamd/tls/cluster-ca.pem"   # every peer's certificate chains to it
 }
