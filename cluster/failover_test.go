@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -72,5 +73,38 @@ func TestLeaderLossWriteOnSurvivorAndCatchUp(t *testing.T) {
 	createToken(t, old)
 	if got := voters(t, newLeader); !slices.Equal(got, []string{"n1", "n2", "n3"}) {
 		t.Fatalf("voters %v", got)
+	}
+}
+
+// TestNoQuorumAnswers503 takes two of three nodes down: a write on the
+// survivor fails with 503 and a clear message, and leaves nothing behind
+// once the cluster is back.
+func TestNoQuorumAnswers503(t *testing.T) {
+	nodes := threeNodes(t)
+	n1, n2, n3 := nodes[0], nodes[1], nodes[2]
+	before := len(n3.node.Accessors())
+	n1.kill()
+	n2.kill()
+	start := time.Now()
+	r := do(t, "POST", n3.url()+"/v1/auth/token/create", rootToken, map[string]any{})
+	if r.status != 503 || !strings.Contains(r.errors(), "no active iamd node found") {
+		t.Fatalf("write without quorum: %d %s", r.status, r.errors())
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Fatalf("the failure took %s", d)
+	}
+	if len(n3.node.Accessors()) != before {
+		t.Fatal("a refused write left a token behind")
+	}
+	n1.start()
+	n2.start()
+	tok, idx := createToken(t, n3)
+	for _, n := range nodes {
+		if r := do(t, "GET", n.url()+"/v1/auth/token/lookup-self", tok, nil, "X-Iamd-Index", idx); r.status != 200 {
+			t.Fatalf("after recovery on %s: %d %s", n.id, r.status, r.errors())
+		}
+		if got := len(n.node.Accessors()); got != before+1 {
+			t.Fatalf("%s holds %d tokens, want %d: the refused write was applied after all", n.id, got, before+1)
+		}
 	}
 }
