@@ -125,7 +125,9 @@ func TestUnknownCommandIsRefused(t *testing.T) {
 	}
 }
 
-type nopCloser struct{ r interface{ Read([]byte) (int, error) } }
+type nopCloser struct {
+	r interface{ Read([]byte) (int, error) }
+}
 
 func (n nopCloser) Read(p []byte) (int, error) { return n.r.Read(p) }
 func (n nopCloser) Close() error               { return nil }

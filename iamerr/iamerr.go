@@ -15,14 +15,14 @@ import (
 type Kind string
 
 const (
-	Invalid      Kind = "invalid"       // the request is malformed or violates a rule
-	NotFound     Kind = "not_found"     // the named object does not exist
-	Conflict     Kind = "conflict"      // the object exists, or is still in use
-	Denied       Kind = "denied"        // the caller may not do this
-	Unauthorized Kind = "unauthorized"  // the caller's credentials are missing or invalid
-	Limit        Kind = "limit"         // a quota would be exceeded
-	Unavailable  Kind = "unavailable"   // no leader, not initialised, shutting down
-	Internal     Kind = "internal"      // a bug or an I/O failure
+	Invalid      Kind = "invalid"      // the request is malformed or violates a rule
+	NotFound     Kind = "not_found"    // the named object does not exist
+	Conflict     Kind = "conflict"     // the object exists, or is still in use
+	Denied       Kind = "denied"       // the caller may not do this
+	Unauthorized Kind = "unauthorized" // the caller's credentials are missing or invalid
+	Limit        Kind = "limit"        // a quota would be exceeded
+	Unavailable  Kind = "unavailable"  // no leader, not initialised, shutting down
+	Internal     Kind = "internal"     // a bug or an I/O failure
 )
 
 // Error is a failure with a kind, a human message and, where a dialect needs
