@@ -11,11 +11,14 @@ import (
 // shapes ("*", "iam:GetUser", "arn:aws:s3:::bucket/*") match with a single
 // comparison.
 type pattern struct {
-	kind  patKind
-	fold  bool   // ASCII case-insensitive (actions)
-	lit   string // patExact, patPrefix: the literal part
-	toks  []tok  // patGeneral
-	nvars int
+	kind patKind
+	fold bool // ASCII case-insensitive (actions, IgnoreCase with variables)
+	// unicodeFold makes a variable-free StringEqualsIgnoreCase value
+	// compare with full Unicode case folding.
+	unicodeFold bool
+	lit         string // patExact, patPrefix: the literal part
+	toks        []tok  // patGeneral
+	nvars       int
 }
 
 type patKind uint8
@@ -54,7 +57,7 @@ type patternOpts struct {
 // compilePattern compiles s. Variable names it references are reported to
 // seen (may be nil) so Policy.ContextKeys can list them.
 func compilePattern(s string, o patternOpts, seen *keySet) pattern {
-	p := pattern{fold: o.fold}
+	p := pattern{fold: o.fold, unicodeFold: o.fold && !o.wild}
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -125,13 +128,20 @@ func (p *pattern) match(s string, ctx map[string][]string) bool {
 	case patAny:
 		return true
 	case patExact:
-		if p.fold {
+		if p.unicodeFold {
 			return strings.EqualFold(s, p.lit)
 		}
-		return s == p.lit
+		return equalASCII(s, p.lit, p.fold)
 	case patPrefix:
 		return len(s) >= len(p.lit) && equalASCII(s[:len(p.lit)], p.lit, p.fold)
 	}
+	if p.nvars == 0 {
+		return globTokens(p.toks, nil, s, p.fold)
+	}
+	return p.matchVars(s, ctx)
+}
+
+func (p *pattern) matchVars(s string, ctx map[string][]string) bool {
 	// Resolved values live on the stack for the usual handful of variables,
 	// keeping evaluation allocation-free.
 	var buf [8]string

@@ -34,12 +34,17 @@ const (
 
 var errJSON = errors.New("policy: invalid JSON")
 
+// maxDepth bounds nesting. A valid policy nests six levels deep
+// (document, Statement list, statement, Condition, operator, value list);
+// the bound keeps recursion, and so stack use, independent of the input.
+const maxDepth = 32
+
 // parseJSON decodes exactly one JSON value from doc. Duplicate object keys
 // keep the last value, as Python's json.loads (and so moto and AWS) does.
 func parseJSON(doc string) (*jnode, error) {
 	dec := json.NewDecoder(strings.NewReader(doc))
 	dec.UseNumber()
-	n, err := readValue(dec, doc)
+	n, err := readValue(dec, doc, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +54,10 @@ func parseJSON(doc string) (*jnode, error) {
 	return n, nil
 }
 
-func readValue(dec *json.Decoder, doc string) (*jnode, error) {
+func readValue(dec *json.Decoder, doc string, depth int) (*jnode, error) {
+	if depth > maxDepth {
+		return nil, errJSON
+	}
 	start := skipSeparators(doc, int(dec.InputOffset()))
 	tok, err := dec.Token()
 	if err != nil {
@@ -60,9 +68,9 @@ func readValue(dec *json.Decoder, doc string) (*jnode, error) {
 	case json.Delim:
 		switch t {
 		case '{':
-			err = readObject(dec, doc, n)
+			err = readObject(dec, doc, n, depth)
 		case '[':
-			err = readArray(dec, doc, n)
+			err = readArray(dec, doc, n, depth)
 		default:
 			err = errJSON
 		}
@@ -82,7 +90,7 @@ func readValue(dec *json.Decoder, doc string) (*jnode, error) {
 	return n, nil
 }
 
-func readObject(dec *json.Decoder, doc string, n *jnode) error {
+func readObject(dec *json.Decoder, doc string, n *jnode, depth int) error {
 	n.kind = jObject
 	for dec.More() {
 		tok, err := dec.Token()
@@ -93,7 +101,7 @@ func readObject(dec *json.Decoder, doc string, n *jnode) error {
 		if !ok {
 			return errJSON
 		}
-		v, err := readValue(dec, doc)
+		v, err := readValue(dec, doc, depth+1)
 		if err != nil {
 			return err
 		}
@@ -107,10 +115,10 @@ func readObject(dec *json.Decoder, doc string, n *jnode) error {
 	return closeDelim(dec, '}')
 }
 
-func readArray(dec *json.Decoder, doc string, n *jnode) error {
+func readArray(dec *json.Decoder, doc string, n *jnode, depth int) error {
 	n.kind = jArray
 	for dec.More() {
-		v, err := readValue(dec, doc)
+		v, err := readValue(dec, doc, depth+1)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -77,6 +78,8 @@ func TestParseInvalid(t *testing.T) {
 	}{
 		// Rule 1: syntax.
 		{"not json", Identity, `{"Version":`, msgSyntax},
+		{"deep nesting", Identity, doc(stmt(`"*"`, `"*"`, `"Condition":{"StringEquals":{"k":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}}`)), msgSyntax},
+		{"deep unclosed", Identity, strings.Repeat("[", 100000), msgSyntax},
 		{"trailing data", Identity, doc(okStmt) + `x`, msgSyntax},
 		{"not an object", Identity, `[]`, msgSyntax},
 		{"empty statement list", Identity, doc(`[]`), msgSyntax},

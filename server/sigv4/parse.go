@@ -126,36 +126,39 @@ func Parse(r *http.Request, body []byte) (*Signed, error) {
 		return nil, perr
 	}
 
-	// One buffer holds the canonical request and, after it, the string to
-	// sign; the estimate covers the headers real clients sign.
-	buf := make([]byte, 0, 768+3*len(r.URL.RawQuery)+3*len(r.URL.Path))
-	s.canonical = append(buf, r.Method...)
-	s.canonical = append(s.canonical, '\n')
-	s.canonical = appendCanonicalURI(s.canonical, r.URL)
-	s.canonical = append(s.canonical, '\n')
-	s.canonical = appendCanonicalQuery(s.canonical, params, s.Presigned)
-	s.canonical = append(s.canonical, '\n')
-	var absent string
-	s.canonical, absent = appendCanonicalHeaders(s.canonical, r, s.SignedHeaders)
+	s.build(r, params, signedHeaders, scope, payloadHash[:])
+	return s, nil
+}
+
+// build computes the canonical request and the string to sign (spec §2.2).
+// One buffer holds both, the string to sign after the canonical request; its
+// initial size covers the headers real clients sign.
+func (s *Signed) build(r *http.Request, params []param, signedHeaders, scope string, payloadHash []byte) {
+	c := make([]byte, 0, 768+3*len(r.URL.RawQuery)+3*len(r.URL.Path))
+	c = append(c, r.Method...)
+	c = append(c, '\n')
+	c = appendCanonicalURI(c, r.URL)
+	c = append(c, '\n')
+	c = appendCanonicalQuery(c, params, s.Presigned)
+	c = append(c, '\n')
+	c, absent := appendCanonicalHeaders(c, r, s.SignedHeaders)
 	if absent != "" && s.problem == nil {
 		s.problem = errMismatch("The request does not carry the signed header '%s'.", clip(absent))
 	}
-	s.canonical = append(s.canonical, '\n')
-	s.canonical = append(s.canonical, signedHeaders...)
-	s.canonical = append(s.canonical, '\n')
-	s.canonical = append(s.canonical, payloadHash[:]...)
+	c = append(c, '\n')
+	c = append(c, signedHeaders...)
+	c = append(c, '\n')
+	c = append(c, payloadHash...)
 
-	sum := sha256.Sum256(s.canonical)
-	full, n := s.canonical, len(s.canonical)
-	s.canonical = full[:n:n] // the string to sign must not overwrite it
-	sts := full[n:]
-	sts = append(sts, algorithm+"\n"...)
+	sum := sha256.Sum256(c)
+	n := len(c)
+	s.canonical = c[:n:n] // so that appending the string to sign cannot overwrite it
+	sts := append(c[n:], algorithm+"\n"...)
 	sts = append(sts, s.amzDate...)
 	sts = append(sts, '\n')
 	sts = append(sts, scope...)
 	sts = append(sts, '\n')
 	s.stringToSign = hex.AppendEncode(sts, sum[:])
-	return s, nil
 }
 
 // fromHeader reads the Authorization header form.
@@ -205,9 +208,9 @@ func (s *Signed) fromHeader(r *http.Request) (cred, signedHeaders string, err *E
 	if err := s.parseDate(); err != nil {
 		return "", "", err
 	}
-	s.Signature = vals[1]
+	cred, s.Signature, signedHeaders = vals[0], vals[1], vals[2]
 	s.SecurityToken = r.Header.Get("X-Amz-Security-Token")
-	return vals[0], vals[2], nil
+	return cred, signedHeaders, nil
 }
 
 // The presigned form's parameters, in the order a missing-parameter message
