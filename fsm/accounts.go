@@ -24,6 +24,22 @@ type AccessKey struct {
 	SecretCiphertext []byte
 	Status           string // Active | Inactive
 	CreateDate       time.Time
+	// UserID is the owning IAMUser ("" for the root's keys); UserName
+	// follows it through renames (UpdateUser).
+	UserID string `json:",omitempty"`
+	// ServiceAccountID is set on a service account's key (SeaweedFS
+	// extension); such keys do not count against the user's two.
+	ServiceAccountID string `json:",omitempty"`
+	// LastUsed is the last use flushed through Raft (RecordKeyUse); each
+	// node also keeps fresher uses in memory.
+	LastUsed *KeyUse `json:",omitempty"`
+}
+
+// KeyUse is when and for what an access key last signed a request.
+type KeyUse struct {
+	Time    time.Time
+	Service string
+	Region  string
 }
 
 const (
@@ -39,7 +55,9 @@ func init() {
 	registerTable[AccessKey](&memdb.TableSchema{
 		Name: tableAccessKeys,
 		Indexes: map[string]*memdb.IndexSchema{
-			"id": idIndex("AccessKeyID"),
+			"id":      idIndex("AccessKeyID"),
+			"user_id": plainIndex("user_id", "UserID"),
+			"account": plainIndex("account", "AccountID"),
 			"user": {Name: "user", AllowMissing: true, Indexer: &memdb.CompoundIndex{
 				Indexes: []memdb.Indexer{
 					&memdb.StringFieldIndex{Field: "AccountID"},

@@ -67,6 +67,7 @@ type Node struct {
 	removed   atomic.Bool
 
 	acls      aclCache
+	iam       iamState
 	keyring   atomic.Pointer[keyring.Keyring]
 	forwarder atomic.Value // Forwarder
 	peers     atomic.Value // PeerDirectory
