@@ -27,6 +27,8 @@ type iamState struct {
 	// selfServiceOff disables SeaweedFS-style self-service (spec §2.4),
 	// which is on by default.
 	selfServiceOff atomic.Bool
+	// policies holds compiled identity policies (iam_policy_sources.go).
+	policies iamPolicyCache
 }
 
 func (s *iamState) keys() *sigv4.KeyCache {
