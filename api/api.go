@@ -6,6 +6,7 @@ package api
 import (
 	"github.com/labstack/echo/v4"
 
+	"iamd/api/awsquery"
 	"iamd/api/vault"
 	"iamd/server"
 )
@@ -16,5 +17,6 @@ func New(node *server.Node, maxRequestSize int64) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.Use(consistency(node)) // read-your-writes and standby redirects, every dialect
 	vault.Register(e, node, maxRequestSize)
+	awsquery.Register(e, node, maxRequestSize)
 	return e
 }

@@ -1,0 +1,142 @@
+package server
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"iamd/fsm"
+	"iamd/iamerr"
+	"iamd/server/sigv4"
+)
+
+// AWS request authentication (spec §2). Everything here reads the local
+// state only: a key created on any node signs on every node once its
+// command has been applied, and no request writes through Raft (last uses
+// are batched, iam_keyuse.go).
+
+// openSecret is a decrypted secret, valid while its row's ciphertext is the
+// one it was opened from (a key deleted and re-created under the same ID
+// has another).
+type openSecret struct {
+	sealed []byte
+	secret string
+}
+
+// secretCache holds decrypted secrets by access key ID so that the hot path
+// runs no AES-GCM. A secret in memory is no more exposed than the signing
+// keys sigv4.KeyCache holds for it; entries of deleted keys are dropped by
+// the key-use flush loop.
+type secretCache struct{ m sync.Map }
+
+func invalidClientToken() error {
+	return iamerr.WithCode(iamerr.Unauthorized, "InvalidClientTokenId", "The security token included in the request is invalid.")
+}
+
+func expiredToken() error {
+	return iamerr.WithCode(iamerr.Unauthorized, "ExpiredToken", "The security token included in the request is expired")
+}
+
+// AuthenticateAWS verifies the SigV4 signature of r (body is its raw body,
+// already read) and returns the caller. service is the scope the action
+// requires ("iam" or "sts"); "" (an unknown or missing action) accepts
+// either, as the client scoped it, so that the action error comes after
+// authentication.
+//
+// Errors are *sigv4.Error (MissingAuthenticationToken, IncompleteSignature,
+// SignatureDoesNotMatch, RequestExpired) or iamerr with AWS codes
+// (InvalidClientTokenId for an unknown or inactive key or user, ExpiredToken
+// for an expired service account).
+func (n *Node) AuthenticateAWS(r *http.Request, body []byte, service string) (*AWSCaller, error) {
+	s, err := sigv4.Parse(r, body)
+	if err != nil {
+		return nil, err
+	}
+	if service == "" {
+		service = "iam"
+		if s.Service == "sts" {
+			service = "sts"
+		}
+	}
+	st := n.State()
+	k := st.AccessKey(s.AccessKeyID)
+	// Long-term keys carry no session token (spec §2.2 Token).
+	if k == nil || k.Status != "Active" || s.SecurityToken != "" {
+		return nil, invalidClientToken()
+	}
+	now := n.now()
+	c, err := callerForKey(st, k, now)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := n.secretOf(k)
+	if err != nil {
+		return nil, err
+	}
+	key := n.iam.keys().Get(k.AccessKeyID, secret, s.ScopeDate, s.Region, s.Service)
+	if err := s.Verify(key, service, now); err != nil {
+		return nil, err
+	}
+	n.recordKeyUse(k.AccessKeyID, now, service, s.Region)
+	c.AccessKeyID = k.AccessKeyID
+	c.Time = now
+	c.Region = s.Region
+	c.SecureTransport = r.TLS != nil
+	c.SourceIP = r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		c.SourceIP = host
+	}
+	return c, nil
+}
+
+// callerForKey decides who signs with k: the account root, a user, or a
+// service account acting for its parent user. A user set Inactive
+// (SetUserStatus) or gone, and a disabled or expired service account, make
+// the key fail.
+func callerForKey(st *fsm.State, k *fsm.AccessKey, now time.Time) (*AWSCaller, error) {
+	if k.UserID == "" {
+		return &AWSCaller{AccountID: k.AccountID, Type: PrincipalRoot, Arn: RootArn(k.AccountID), UserID: k.AccountID}, nil
+	}
+	u := st.IAMUserByID(k.UserID)
+	if u == nil || u.Inactive || u.AccountID != k.AccountID {
+		return nil, invalidClientToken()
+	}
+	c := &AWSCaller{AccountID: k.AccountID, Type: PrincipalUser, Arn: UserArn(u), UserID: u.UserID, User: u}
+	if k.ServiceAccountID == "" {
+		return c, nil
+	}
+	sa := st.ServiceAccount(k.ServiceAccountID)
+	if sa == nil || sa.Status != "Active" {
+		return nil, invalidClientToken()
+	}
+	if sa.Expired(now) {
+		return nil, expiredToken()
+	}
+	c.Type, c.ServiceAccount = PrincipalServiceAccount, sa
+	return c, nil
+}
+
+// secretOf returns k's secret, opening it with the keyring on first use.
+func (n *Node) secretOf(k *fsm.AccessKey) (string, error) {
+	if v, ok := n.iam.secrets.m.Load(k.AccessKeyID); ok {
+		if o := v.(*openSecret); bytes.Equal(o.sealed, k.SecretCiphertext) {
+			return o.secret, nil
+		}
+	}
+	kr, err := n.requireKeyring()
+	if err != nil {
+		return "", err
+	}
+	plain, err := kr.Open(k.SecretCiphertext, k.AccessKeyID)
+	if err != nil {
+		// A secret this node cannot open is a keyring mismatch, not the
+		// client's fault; say so in the log, never the secret.
+		n.log.Error("cannot open access key secret", "access_key_id", k.AccessKeyID, "error", err)
+		return "", iamerr.New(iamerr.Internal, "cannot verify the request's signature")
+	}
+	o := &openSecret{sealed: k.SecretCiphertext, secret: string(plain)}
+	n.iam.secrets.m.Store(k.AccessKeyID, o)
+	return o.secret, nil
+}
