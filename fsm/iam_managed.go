@@ -19,6 +19,8 @@ const (
 	CmdDeletePolicyVersion     CommandType = 244
 	CmdAttachPolicy            CommandType = 245
 	CmdDetachPolicy            CommandType = 246
+	CmdTagPolicy               CommandType = 247
+	CmdUntagPolicy             CommandType = 248
 )
 
 // ManagedPolicy is a customer managed policy. Its documents are its
@@ -96,6 +98,8 @@ func init() {
 	register(CmdDeletePolicyVersion, "delete-policy-version", applyDeletePolicyVersion)
 	register(CmdAttachPolicy, "attach-policy", applyAttachPolicy)
 	register(CmdDetachPolicy, "detach-policy", applyDetachPolicy)
+	register(CmdTagPolicy, "tag-policy", applyTagPolicy)
+	register(CmdUntagPolicy, "untag-policy", applyUntagPolicy)
 }
 
 // NoSuchPolicy is the error for a managed policy that is not there.
@@ -293,6 +297,50 @@ func applyDetachPolicy(tx *memdb.Txn, env Env, cmd *DetachPolicy) (any, error) {
 		return nil, iamerr.WithCode(iamerr.NotFound, "NoSuchEntity", "Policy %s was not found.", cmd.PolicyArn)
 	}
 	return nil, tx.Delete(tableAttachments, a)
+}
+
+// TagPolicy merges tags into a policy's, as TagUser does for users.
+type TagPolicy struct {
+	AccountID string
+	PolicyID  string
+	Arn       string
+	Tags      []Tag
+}
+
+func applyTagPolicy(tx *memdb.Txn, env Env, cmd *TagPolicy) (any, error) {
+	return updatePolicy(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn, func(p *ManagedPolicy) error {
+		tags, err := mergeTags(p.Tags, cmd.Tags)
+		p.Tags = tags
+		return err
+	})
+}
+
+// UntagPolicy removes tags by key, ignoring case.
+type UntagPolicy struct {
+	AccountID string
+	PolicyID  string
+	Arn       string
+	Keys      []string
+}
+
+func applyUntagPolicy(tx *memdb.Txn, env Env, cmd *UntagPolicy) (any, error) {
+	return updatePolicy(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn, func(p *ManagedPolicy) error {
+		p.Tags = removeTags(p.Tags, cmd.Keys)
+		return nil
+	})
+}
+
+// updatePolicy applies change to a copy of the policy and stores it.
+func updatePolicy(tx *memdb.Txn, acct, id, arn string, change func(*ManagedPolicy) error) (any, error) {
+	p := policyByID(tx, acct, id)
+	if p == nil {
+		return nil, NoSuchPolicy(arn)
+	}
+	c := *p
+	if err := change(&c); err != nil {
+		return nil, err
+	}
+	return nil, insert(tx, tableManagedPolicies, &c)
 }
 
 func policyByID(tx *memdb.Txn, acct, id string) *ManagedPolicy {
