@@ -92,7 +92,9 @@ func attachedPolicies(st *fsm.State, acct, entityID string) []AttachedPolicy {
 	return out
 }
 
-func attachedSortKey(a AttachedPolicy) string { return strings.ToLower(a.PolicyName) + "\x00" + a.PolicyArn }
+func attachedSortKey(a AttachedPolicy) string {
+	return strings.ToLower(a.PolicyName) + "\x00" + a.PolicyArn
+}
 
 // PolicyEntity is one entity a policy is attached to.
 type PolicyEntity struct {
