@@ -122,6 +122,9 @@ func (n *Node) raftConfig() *raft.Config {
 	c.MaxAppendEntries = 256
 	c.SnapshotThreshold = 8192
 	c.TrailingLogs = 10240
+	if n.cfg != nil && n.cfg.Cluster != nil {
+		tuneSnapshots(n.cfg.Cluster, c)
+	}
 	if n.tuneRaft != nil {
 		n.tuneRaft(c)
 	}
@@ -160,7 +163,7 @@ func (n *Node) startConfigured(cfg *config.Node) error {
 	n.id = cfg.NodeID
 	n.cfg = cfg
 	n.apiAddr = cfg.APIAddr
-	n.raftAddr = cfg.Cluster.RaftAddress
+	n.raftAddr = cfg.Cluster.RaftAdvertise()
 	n.dataDir = cfg.DataDir
 	n.applyTimeout = cfg.Cluster.ApplyTimeoutOr(10 * time.Second)
 	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "raft"), 0o700); err != nil {
@@ -227,11 +230,11 @@ func (n *Node) newTransport(cfg *config.Node) (*raft.NetworkTransport, error) {
 		return nil, err
 	}
 	if tlsConf != nil {
-		return newTLSTransport(cfg.Cluster.RaftAddress, tlsConf, n.log.Named("raft-net"))
+		return newTLSTransport(cfg.Cluster.RaftAddress, cfg.Cluster.RaftAdvertise(), tlsConf, n.log.Named("raft-net"))
 	}
-	advertise, err := net.ResolveTCPAddr("tcp", cfg.Cluster.RaftAddress)
+	advertise, err := net.ResolveTCPAddr("tcp", cfg.Cluster.RaftAdvertise())
 	if err != nil {
-		return nil, fmt.Errorf("raft_address: %w", err)
+		return nil, fmt.Errorf("raft_advertise_address: %w", err)
 	}
 	t, err := raft.NewTCPTransportWithLogger(cfg.Cluster.RaftAddress, advertise, 5, 10*time.Second, n.log.Named("raft-net"))
 	if err != nil {

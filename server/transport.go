@@ -53,8 +53,8 @@ type tlsStreamLayer struct {
 	conf      *tls.Config
 }
 
-func newTLSTransport(bind string, conf *tls.Config, logger hclog.Logger) (*raft.NetworkTransport, error) {
-	advertise, err := net.ResolveTCPAddr("tcp", bind)
+func newTLSTransport(bind, advertiseAddr string, conf *tls.Config, logger hclog.Logger) (*raft.NetworkTransport, error) {
+	advertise, err := net.ResolveTCPAddr("tcp", advertiseAddr)
 	if err != nil {
 		return nil, fmt.Errorf("raft_address: %w", err)
 	}

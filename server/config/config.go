@@ -42,9 +42,13 @@ type Listener struct {
 
 // Cluster configures Raft and gossip.
 type Cluster struct {
-	RaftAddress   string   `hcl:"raft_address"`
-	GossipAddress string   `hcl:"gossip_address,optional"`
-	RetryJoin     []string `hcl:"retry_join,optional"`
+	RaftAddress string `hcl:"raft_address"`
+	// RaftAdvertiseAddress is the address peers dial to reach this node's
+	// Raft when it differs from the one it binds (NAT, or a proxy in front
+	// of it, as the fault tests do). Defaults to RaftAddress.
+	RaftAdvertiseAddress string   `hcl:"raft_advertise_address,optional"`
+	GossipAddress        string   `hcl:"gossip_address,optional"`
+	RetryJoin            []string `hcl:"retry_join,optional"`
 	// GossipKey (base64 of 16, 24 or 32 bytes) encrypts gossip and
 	// authenticates automatic joins (retry_join); the same on every node.
 	GossipKey string `hcl:"gossip_key,optional"`
@@ -54,6 +58,12 @@ type Cluster struct {
 	TLSCAFile   string `hcl:"tls_ca_file,optional"`
 	// ApplyTimeout bounds how long a write waits for Raft, as a Go duration.
 	ApplyTimeout string `hcl:"apply_timeout,optional"`
+	// Snapshot tuning (0 or "" keep the defaults): a snapshot is taken when
+	// SnapshotThreshold entries were applied since the last one, checked
+	// every SnapshotInterval; TrailingLogs entries stay in the log after it.
+	SnapshotThreshold int    `hcl:"snapshot_threshold,optional"`
+	SnapshotInterval  string `hcl:"snapshot_interval,optional"`
+	TrailingLogs      int    `hcl:"trailing_logs,optional"`
 }
 
 // DefaultMaxRequestSize is Vault's default max_request_size.
@@ -184,6 +194,9 @@ func (n *Node) validate(v *validator) {
 	if !validHostPort(c.RaftAddress) {
 		v.fail("cluster", "raft_address", "raft_address %q must be host:port", c.RaftAddress)
 	}
+	if c.RaftAdvertiseAddress != "" && !validHostPort(c.RaftAdvertiseAddress) {
+		v.fail("cluster", "raft_advertise_address", "raft_advertise_address %q must be host:port", c.RaftAdvertiseAddress)
+	}
 	if c.GossipAddress != "" && !validHostPort(c.GossipAddress) {
 		v.fail("cluster", "gossip_address", "gossip_address %q must be host:port", c.GossipAddress)
 	}
@@ -206,6 +219,14 @@ func (n *Node) validate(v *validator) {
 	}
 	if tlsSet != 0 && tlsSet != 3 {
 		v.fail("cluster", "tls_ca_file", "cluster TLS needs tls_cert_file, tls_key_file and tls_ca_file together")
+	}
+	if c.SnapshotThreshold < 0 || c.TrailingLogs < 0 {
+		v.fail("cluster", "snapshot_threshold", "snapshot_threshold and trailing_logs must not be negative")
+	}
+	if c.SnapshotInterval != "" {
+		if d, err := time.ParseDuration(c.SnapshotInterval); err != nil || d < 5*time.Millisecond {
+			v.fail("cluster", "snapshot_interval", "snapshot_interval %q must be a duration of at least 5ms such as \"2m\"", c.SnapshotInterval)
+		}
 	}
 	if c.ApplyTimeout != "" {
 		if d, err := time.ParseDuration(c.ApplyTimeout); err != nil || d <= 0 {
@@ -239,6 +260,15 @@ func (c *Cluster) GossipKeyBytes() []byte {
 		return k
 	}
 	return nil
+}
+
+// RaftAdvertise is the Raft address peers dial: raft_advertise_address,
+// else raft_address.
+func (c *Cluster) RaftAdvertise() string {
+	if c.RaftAdvertiseAddress != "" {
+		return c.RaftAdvertiseAddress
+	}
+	return c.RaftAddress
 }
 
 // ApplyTimeoutOr returns the configured apply timeout, or def.

@@ -62,3 +62,23 @@ func TestRepoExampleConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRaftAdvertiseAddress(t *testing.T) {
+	n, err := Parse("config.hcl", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Cluster.RaftAdvertise() != "127.0.0.1:8201" {
+		t.Fatalf("default advertise = %q", n.Cluster.RaftAdvertise())
+	}
+	src := strings.Replace(good, `raft_address   = "127.0.0.1:8201"`, `raft_address = "127.0.0.1:8201"
+  raft_advertise_address = "127.0.0.1:9201"`, 1)
+	if n, err = Parse("config.hcl", []byte(src)); err != nil || n.Cluster.RaftAdvertise() != "127.0.0.1:9201" {
+		t.Fatalf("advertise = %v %v", n, err)
+	}
+	bad := strings.Replace(good, `raft_address   = "127.0.0.1:8201"`, `raft_address = "127.0.0.1:8201"
+  raft_advertise_address = "nope"`, 1)
+	if _, err := Parse("config.hcl", []byte(bad)); err == nil || !strings.Contains(err.Error(), "raft_advertise_address") {
+		t.Fatalf("bad advertise address accepted: %v", err)
+	}
+}
