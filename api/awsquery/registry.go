@@ -40,10 +40,13 @@ const (
 	IAMNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
 )
 
-// dialects is filled by init functions and read-only afterwards.
-var dialects = map[string]*dialect{}
-
-func init() { registerDialect(IAMVersion, IAMNamespace, "iam") }
+// dialects is filled during package initialisation and read-only
+// afterwards. IAM is declared here, not in an init function, so that it
+// exists before any file's init registers actions (init functions run in
+// file name order).
+var dialects = map[string]*dialect{
+	IAMVersion: {version: IAMVersion, namespace: IAMNamespace, service: "iam", actions: map[string]Handler{}},
+}
 
 // registerDialect declares an API version answered at POST /.
 func registerDialect(version, namespace, service string) {
