@@ -30,6 +30,9 @@ type TOTPSettings struct {
 	QRSize                int // pixels; 0 = no barcode
 	Algorithm             string
 	MaxValidationAttempts int
+	// SelfEnrollment lets a user without a secret enrol during a login
+	// the method blocks (iamd extension, Vault issue 17441).
+	SelfEnrollment bool
 }
 
 // LoginEnforcement says which logins need MFA: any listed method satisfies

@@ -90,7 +90,11 @@ func (n *Node) VaultACL(caller *Caller) *acl.ACL {
 		entityID = caller.Token.EntityID
 	}
 	var key strings.Builder
-	key.WriteString(entityID)
+	if entityID != "" {
+		// Templates read the entity, its aliases and groups: a change to
+		// any of them must compile a new ACL.
+		key.WriteString(identityVersion(st, entityID))
+	}
 	policies := make([]*acl.Policy, 0, len(names))
 	for i, name := range names {
 		if i > 0 && names[i-1] == name {

@@ -26,6 +26,7 @@ type TOTPMethodRequest struct {
 	Digits                int
 	Skew                  int
 	MaxValidationAttempts int
+	SelfEnrollment        bool // iamd: self_enrollment_enabled
 }
 
 // defaultTOTPMaxAttempts replaces a max_validation_attempts of 0.
@@ -73,7 +74,7 @@ func (r TOTPMethodRequest) settings() (fsm.TOTPSettings, error) {
 	}
 	return fsm.TOTPSettings{
 		Issuer: r.Issuer, Period: r.Period, Digits: r.Digits, Skew: r.Skew, KeySize: r.KeySize,
-		QRSize: r.QRSize, Algorithm: r.Algorithm, MaxValidationAttempts: attempts,
+		QRSize: r.QRSize, Algorithm: r.Algorithm, MaxValidationAttempts: attempts, SelfEnrollment: r.SelfEnrollment,
 	}, nil
 }
 

@@ -13,7 +13,9 @@ import (
 // later needs no change here.
 
 func (a *API) mfaRoutes() []Route {
-	return []Route{
+	// The login flow's paths (login.go) ride along with the configuration
+	// paths, so that router.go lists one MFA group.
+	return append(a.loginRoutes(), []Route{
 		identityRoute("mfa/method", ops{server.OpList: a.listMFAMethods("")}),
 		identityRoute("mfa/method/:method_id", ops{server.OpRead: a.readMFAMethod("")}),
 		identityRoute("mfa/method/totp", ops{
@@ -28,7 +30,7 @@ func (a *API) mfaRoutes() []Route {
 			server.OpRead: a.readEnforcement, server.OpUpdate: a.writeEnforcement,
 			server.OpDelete: a.deleteEnforcement,
 		}),
-	}
+	}...)
 }
 
 // totpRequest reads a TOTP method body over the spec's defaults.
@@ -44,6 +46,9 @@ func totpRequest(r *Request) (server.TOTPMethodRequest, error) {
 	req.Digits = f.integer("digits", req.Digits)
 	req.Skew = f.integer("skew", req.Skew)
 	req.MaxValidationAttempts = f.integer("max_validation_attempts", req.MaxValidationAttempts)
+	if b := f.optBool("self_enrollment_enabled"); b != nil {
+		req.SelfEnrollment = *b
+	}
 	return req, f.err
 }
 
@@ -84,6 +89,7 @@ func mfaMethodData(m *fsm.MFAMethod) map[string]any {
 		"id": m.ID, "name": m.Name, "type": m.Type, "namespace_id": rootNamespace, "namespace_path": "",
 		"issuer": t.Issuer, "period": t.Period, "digits": t.Digits, "skew": t.Skew, "key_size": t.KeySize,
 		"qr_size": t.QRSize, "algorithm": t.Algorithm, "max_validation_attempts": t.MaxValidationAttempts,
+		"self_enrollment_enabled": t.SelfEnrollment,
 	}
 }
 

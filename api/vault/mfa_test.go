@@ -28,7 +28,7 @@ func TestTOTPMethodCRUD(t *testing.T) {
 	want := map[string]any{
 		"id": id, "name": "", "type": "totp", "namespace_id": "root", "namespace_path": "", "issuer": "iamd",
 		"period": 30.0, "digits": 6.0, "skew": 1.0, "key_size": 20.0, "qr_size": 200.0, "algorithm": "SHA1",
-		"max_validation_attempts": 5.0,
+		"max_validation_attempts": 5.0, "self_enrollment_enabled": false,
 	}
 	data := body["data"].(map[string]any)
 	for k, v := range want {
