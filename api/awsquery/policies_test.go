@@ -66,10 +66,10 @@ func TestInlinePolicyValidation(t *testing.T) {
 		return err
 	}
 	for doc, msg := range map[string]string{
-		`{"Version":"2012-10-17","Statement":[`:                                          "Syntax errors in policy.",
-		`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`:              "Policy document must be version 2012-10-17 or greater.",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}`:       "Policy statement must contain actions.",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*"}]}`:      "Policy statement must contain resources.",
+		`{"Version":"2012-10-17","Statement":[`:                                                    "Syntax errors in policy.",
+		`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`:                        "Policy document must be version 2012-10-17 or greater.",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}`:                 "Policy statement must contain actions.",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*"}]}`:                "Policy statement must contain resources.",
 		`{"Version":"2012-10-17","Statement":[{"Effect":"allow","Action":"s3:*","Resource":"*"}]}`: "The policy failed legacy parsing",
 	} {
 		err := put(doc)
