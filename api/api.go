@@ -15,7 +15,9 @@ import (
 func New(node *server.Node, maxRequestSize int64) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.Use(instrument)        // request counts and latencies (metrics.go), first so it times the rest
 	e.Use(consistency(node)) // read-your-writes and standby redirects, every dialect
+	diagnostics(e, node)     // sys/metrics, sys/pprof, the no-op (diag.go)
 	vault.Register(e, node, maxRequestSize)
 	awsquery.Register(e, node, maxRequestSize)
 	return e

@@ -6,11 +6,13 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-memdb"
 	"github.com/hashicorp/raft"
 
 	"iamd/iamerr"
+	"iamd/internal/telemetry"
 )
 
 // Result is what Apply returns for every log entry: the apply function's
@@ -85,6 +87,7 @@ func (f *FSM) Apply(l *raft.Log) any {
 // applied one after another, each in its own transaction, so one failing
 // command never affects its neighbours.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
+	telemetry.FSMBatch.Observe(float64(len(logs)))
 	out := make([]any, len(logs))
 	for i, l := range logs {
 		if l.Type == raft.LogCommand {
@@ -108,6 +111,8 @@ func (f *FSM) apply(index uint64, data []byte) *Result {
 		// deterministically rather than guess.
 		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "unknown command type %d", t)}
 	}
+	start := time.Now()
+	defer func() { telemetry.FSMApply.WithLabelValues(def.name).Observe(telemetry.Since(start)) }()
 	tx := f.db.Load().Txn(true)
 	value, err := def.apply(tx, Env{Index: index}, payload)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"iamd/fsm"
 	"iamd/iamerr"
+	"iamd/internal/telemetry"
 )
 
 // Forwarder sends a log entry from a follower to the leader, which applies
@@ -101,8 +102,11 @@ func (n *Node) ApplyEntry(ctx context.Context, entry []byte) (*fsm.Result, error
 			timeout = d
 		}
 	}
+	start := time.Now()
 	f := r.Apply(entry, timeout)
-	if err := f.Error(); err != nil {
+	err := f.Error()
+	telemetry.RaftApply.Observe(telemetry.Since(start))
+	if err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost):
 			// The entry may or may not commit; the caller sees a clear

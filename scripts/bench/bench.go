@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// bench holds the two clusters and what the phases share.
+type bench struct {
+	o     options
+	ic    *iamdCluster
+	ec    *etcdCluster
+	dir   string
+	aws   *awsSigner
+	iam   bool   // this build answers the IAM query API
+	token string // a non-root token whose policy allows the Vault phases
+	runID int
+}
+
+const benchVaultPolicy = `
+path "auth/token/lookup-self" { capabilities = ["read"] }
+path "auth/token/create" { capabilities = ["create", "update"] }
+path "identity/mfa/login-enforcement" { capabilities = ["list"] }
+path "identity/mfa/login-enforcement/*" { capabilities = ["read"] }
+`
+
+// setup loads what the phases read: users (IAM), a token with a policy
+// and login enforcements (Vault), keys (etcd).
+func (b *bench) setup() error {
+	ic := b.ic
+	b.aws = newAWSSigner(ic.rootAK, ic.rootSK)
+	leader := ic.leader().api
+	if err := ic.call(http.MethodPut, leader+"/v1/sys/policies/acl/bench", ic.token, map[string]any{"policy": benchVaultPolicy}, nil); err != nil {
+		return err
+	}
+	var tok struct {
+		Auth struct {
+			ClientToken string `json:"client_token"`
+		} `json:"auth"`
+	}
+	if err := ic.call(http.MethodPost, leader+"/v1/auth/token/create", ic.token, map[string]any{"policies": []string{"bench"}, "ttl": "24h"}, &tok); err != nil {
+		return err
+	}
+	b.token = tok.Auth.ClientToken
+	var m struct {
+		Data struct {
+			MethodID string `json:"method_id"`
+		} `json:"data"`
+	}
+	if err := ic.call(http.MethodPost, leader+"/v1/identity/mfa/method/totp", ic.token, map[string]any{"issuer": "bench"}, &m); err != nil {
+		return err
+	}
+	for i := 0; i < 10; i++ {
+		if err := ic.call(http.MethodPost, fmt.Sprintf("%s/v1/identity/mfa/login-enforcement/e%d", leader, i), ic.token,
+			map[string]any{"mfa_method_ids": []string{m.Data.MethodID}, "auth_method_types": []string{"token"}}, nil); err != nil {
+			return err
+		}
+	}
+	b.iam = iamAvailable(ic, b.aws)
+	if b.iam {
+		fmt.Fprintf(os.Stderr, "loading %d IAM users\n", b.o.users)
+		if err := iamLoad(ic, b.aws, 0, b.o.users); err != nil {
+			return fmt.Errorf("load users: %w", err)
+		}
+	} else {
+		fmt.Println("note: this build does not answer the IAM query API yet; IAM phases skipped")
+	}
+	fmt.Fprintf(os.Stderr, "loading %d etcd keys\n", b.o.users)
+	if err := etcdLoad(b.ec, b.o.users); err != nil {
+		return fmt.Errorf("load etcd keys: %w", err)
+	}
+	time.Sleep(time.Second) // followers apply the load
+	return nil
+}
+
+// row is one measured line: an iamd operation, or an etcd reference.
+type row struct {
+	name  string
+	group string // phase flag that enables it
+	ref   string // name of the etcd row it is compared with
+	noop  bool   // also compare with the iamd no-op
+	fn    op
+}
+
+func (b *bench) rows(run string) []row {
+	ic, ec := b.ic, b.ec
+	noop := vaultReq(ic, http.MethodGet, "/v1/sys/internal/noop", "", nil)
+	rs := []row{
+		{name: "etcd get (serializable)", group: "read", fn: etcdGet(ec, b.o.users)},
+		{name: "iamd no-op", group: "noop", fn: noop},
+	}
+	if b.iam {
+		rs = append(rs, row{name: "iam GetUser (SigV4)", group: "read", ref: "etcd get (serializable)", noop: true, fn: iamGetUser(ic, b.aws, b.o.users)})
+	}
+	rs = append(rs,
+		row{name: "vault token lookup-self", group: "vault", ref: "etcd get (serializable)", noop: true,
+			fn: vaultReq(ic, http.MethodGet, "/v1/auth/token/lookup-self", b.token, nil)},
+		row{name: "vault mfa enforcement read", group: "vault", ref: "etcd get (serializable)", noop: true,
+			fn: vaultReq(ic, http.MethodGet, "/v1/identity/mfa/login-enforcement/e3", b.token, nil)},
+		row{name: "vault mfa enforcement LIST", group: "vault", ref: "etcd get (serializable)", noop: true,
+			fn: vaultReq(ic, "LIST", "/v1/identity/mfa/login-enforcement", b.token, nil)},
+		row{name: "etcd put", group: "write", fn: etcdPut(ec, run)},
+	)
+	if b.iam {
+		rs = append(rs,
+			row{name: "iam CreateUser", group: "write", ref: "etcd put", fn: iamCreateUser(ic, b.aws, run)},
+			row{name: "iam PutUserPolicy", group: "write", ref: "etcd put", fn: iamPutUserPolicy(ic, b.aws, b.o.users)},
+		)
+	}
+	rs = append(rs, row{name: "vault token create", group: "write", ref: "etcd put",
+		fn: vaultReq(ic, http.MethodPost, "/v1/auth/token/create", b.token, func(c, i int) string { return `{"policies":["bench"],"ttl":"1h"}` })})
+	return rs
+}
+
+func (b *bench) runPhases() {
+	enabled := func(r row) bool {
+		return b.o.phases[r.group] || (r.group == "read" && b.o.phases["vault"] && r.ref == "") || (r.name == "iamd no-op" && (b.o.phases["read"] || b.o.phases["vault"]))
+	}
+	fmt.Printf("%-28s %7s %10s %9s %9s %7s %9s %9s\n", "phase", "clients", "ops/s", "p50", "p99", "errors", "vs etcd", "vs no-op")
+	for _, n := range b.o.clients {
+		b.runID++
+		got := map[string]result{}
+		for _, r := range b.rows(fmt.Sprint(b.runID)) {
+			if !enabled(r) {
+				continue
+			}
+			var stopProfile func()
+			if n == b.o.clients[len(b.o.clients)-1] && b.o.profile != "" && strings.Contains(r.name, b.o.profile) {
+				stopProfile = b.profileLeader(r.name)
+			}
+			res := closedLoop(n, b.o.duration, r.fn)
+			if stopProfile != nil {
+				stopProfile()
+			}
+			got[r.name] = res
+			vsRef, vsNoop := "", ""
+			if ref, ok := got[r.ref]; ok && ref.opsPerSec() > 0 {
+				vsRef = fmt.Sprintf("%.2fx", res.opsPerSec()/ref.opsPerSec())
+			}
+			if no, ok := got["iamd no-op"]; ok && r.noop && no.opsPerSec() > 0 {
+				vsNoop = fmt.Sprintf("%.2fx", res.opsPerSec()/no.opsPerSec())
+			}
+			fmt.Printf("%-28s %7d %10.0f %9s %9s %7d %9s %9s\n", r.name, n, res.opsPerSec(), fmtDur(res.p50), fmtDur(res.p99), res.errs, vsRef, vsNoop)
+			if res.firstErr != nil {
+				fmt.Printf("    first error: %.200v\n", res.firstErr)
+			}
+		}
+		fmt.Println()
+	}
+}
+
+func (b *bench) failover() {
+	rounds := b.o.failoverRounds
+	const writers = 8
+	var write op
+	name := "vault token create"
+	if b.iam {
+		name = "iam CreateUser"
+		write = iamCreateUser(b.ic, b.aws, "failover")
+	} else {
+		write = vaultReq(b.ic, http.MethodPost, "/v1/auth/token/create", b.token, func(c, i int) string { return `{"policies":["bench"],"ttl":"1h"}` })
+	}
+	fmt.Printf("failover: SIGKILL the leader under %d writers, time to the first successful write sent after the kill (%d rounds)\n", writers, rounds)
+	id, ierr := iamdFailover(b.ic, rounds, writers, write)
+	ed, eerr := etcdFailover(b.ec, rounds, writers, etcdPut(b.ec, "failover"))
+	show := func(sys string, ds []time.Duration, err error) {
+		var parts []string
+		for _, d := range ds {
+			parts = append(parts, fmtDur(d))
+		}
+		line := fmt.Sprintf("  %-6s (%s): median %s  rounds %s", sys, name, fmtDur(median(ds)), strings.Join(parts, " "))
+		if sys == "etcd" {
+			line = fmt.Sprintf("  %-6s (%s): median %s  rounds %s", sys, "put", fmtDur(median(ds)), strings.Join(parts, " "))
+		}
+		if err != nil {
+			line += "  error: " + err.Error()
+		}
+		fmt.Println(line)
+	}
+	show("iamd", id, ierr)
+	show("etcd", ed, eerr)
+	if len(id) > 0 && len(ed) > 0 {
+		fmt.Printf("  ratio iamd/etcd: %.2fx\n", float64(median(id))/float64(median(ed)))
+	}
+}
+
+// profileLeader starts a CPU profile of the iamd leader through
+// sys/pprof and returns a function that waits for it and saves it.
+func (b *bench) profileLeader(phase string) func() {
+	l := b.ic.leader()
+	secs := int(b.o.duration.Seconds())
+	done := make(chan struct{})
+	file := filepath.Join(b.dir, "cpu-"+strings.ReplaceAll(strings.Fields(phase)[1], "/", "_")+".pprof")
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v1/sys/pprof/profile?seconds=%d", l.api, max(1, secs-1)), nil)
+		req.Header.Set("X-Vault-Token", b.ic.token)
+		resp, err := b.ic.http.Do(req)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(file)
+		if err != nil {
+			return
+		}
+		io.Copy(f, resp.Body)
+		f.Close()
+		fmt.Fprintf(os.Stderr, "CPU profile of %s (%s) in %s\n", l.id, phase, file)
+	}()
+	return func() { <-done }
+}
+
+func memTotal() string {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return "?"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb)
+			return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+		}
+	}
+	return "?"
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "?"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}
+
+func gitRev() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
+}

@@ -1,0 +1,132 @@
+// Command bench measures iamd against etcd on the same machine in the
+// same run: it brings up a 3-node iamd cluster (from the binary built from
+// this checkout) and a 3-member etcd cluster (Debian's etcd-server,
+// installed when missing) on 127.0.0.1, runs closed-loop phases at 1, 16
+// and 64 clients and prints ops/s, p50, p99 and the ratio to the etcd
+// counterpart. See docs/benchmarks.md.
+//
+//	go run ./scripts/bench                      # every phase, 5 s each
+//	go run ./scripts/bench -duration=2s -phases=read,noop
+//	go run ./scripts/bench -scale -scale-users=1000000
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type options struct {
+	duration       time.Duration
+	clients        []int
+	phases         map[string]bool
+	iamdPort       int
+	etcdPort       int
+	dir            string
+	keep           bool
+	users          int
+	failoverRounds int
+	scale          bool
+	scaleUsers     int
+	profile        string
+}
+
+func main() {
+	var o options
+	var clients, phases string
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each phase at each client count")
+	flag.StringVar(&clients, "clients", "1,16,64", "comma-separated concurrent client counts")
+	flag.StringVar(&phases, "phases", "noop,read,vault,write,failover", "phases to run: noop, read, vault, write, failover")
+	flag.IntVar(&o.iamdPort, "iamd-port", 19200, "API port of iamd node1 (node i: +10*(i-1); raft +1, gossip +2)")
+	flag.IntVar(&o.etcdPort, "etcd-port", 19400, "client port of etcd member 1 (member i: +10*(i-1); peer +1)")
+	flag.StringVar(&o.dir, "dir", "", "working directory (default: a new temporary one, removed afterwards)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the working directory and logs")
+	flag.IntVar(&o.users, "users", 1000, "users (and etcd keys) that reads pick from")
+	flag.IntVar(&o.failoverRounds, "failover-rounds", 5, "leader kills per system; the median is reported")
+	flag.BoolVar(&o.scale, "scale", false, "run the scale phase instead of the others (-scale-users users with one access key each)")
+	flag.IntVar(&o.scaleUsers, "scale-users", 1_000_000, "users in the scale phase")
+	flag.StringVar(&o.profile, "profile", "", "save a 10 s CPU profile of the iamd leader during the 64-client run of this phase (e.g. read) to DIR/cpu-PHASE.pprof")
+	flag.Parse()
+	for _, f := range strings.Split(clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "bad client count %q\n", f)
+			os.Exit(2)
+		}
+		o.clients = append(o.clients, n)
+	}
+	o.phases = map[string]bool{}
+	for _, p := range strings.Split(phases, ",") {
+		o.phases[strings.TrimSpace(p)] = true
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(root, "cmd", "iamd")); err != nil {
+		return fmt.Errorf("run from the repository root (go run ./scripts/bench)")
+	}
+	etcdBin, err := ensureEtcd()
+	if err != nil {
+		return err
+	}
+	dir := o.dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "iamd-bench-"); err != nil {
+			return err
+		}
+		if !o.keep {
+			defer os.RemoveAll(dir)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "working directory %s\n", dir)
+	bin, err := buildIamd(root, dir)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxIdleConns: 1024}, Timeout: 30 * time.Second}
+	machine(etcdBin, bin)
+	if o.scale {
+		return runScale(o, root, dir, bin, client)
+	}
+
+	ic := newIamdCluster(bin, dir, o.iamdPort, client)
+	defer ic.down()
+	if err := ic.up(); err != nil {
+		return fmt.Errorf("iamd cluster: %w (logs in %s)", err, dir)
+	}
+	ec, err := newEtcdCluster(etcdBin, dir, o.etcdPort)
+	if ec != nil {
+		defer ec.down()
+	}
+	if err != nil {
+		return fmt.Errorf("etcd cluster: %w (logs in %s)", err, dir)
+	}
+	b := &bench{o: o, ic: ic, ec: ec, dir: dir}
+	if err := b.setup(); err != nil {
+		return err
+	}
+	b.runPhases()
+	if o.phases["failover"] {
+		b.failover()
+	}
+	return nil
+}
+
+func machine(etcdBin, iamdBin string) {
+	fmt.Printf("machine: %d cores (GOMAXPROCS %d), %s RAM, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), cpuModel())
+	fmt.Printf("versions: %s, etcd %s, iamd %s\n\n", runtime.Version(), etcdVersion(etcdBin), gitRev())
+}
