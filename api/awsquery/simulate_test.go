@@ -40,7 +40,7 @@ func TestSimulatePrincipalPolicy(t *testing.T) {
 
 	out := must[*iam.SimulatePrincipalPolicyOutput](t)(c.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
 		PolicySourceArn: aws.String(alice), ActionNames: []string{"s3:GetObject", "s3:PutObject"},
-		ResourceArns:   []string{"arn:aws:s3:::data/alice/x", "arn:aws:s3:::data/bob/x"}, ContextEntries: ip}))
+		ResourceArns: []string{"arn:aws:s3:::data/alice/x", "arn:aws:s3:::data/bob/x"}, ContextEntries: ip}))
 	want := "s3:GetObject arn:aws:s3:::data/alice/x allowed;s3:GetObject arn:aws:s3:::data/bob/x implicitDeny;" +
 		"s3:PutObject arn:aws:s3:::data/alice/x implicitDeny;s3:PutObject arn:aws:s3:::data/bob/x implicitDeny;"
 	if got := decisions(out); got != want {
