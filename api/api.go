@@ -17,8 +17,9 @@ func New(node *server.Node, maxRequestSize int64) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.Use(instrument)        // request counts and latencies (metrics.go), first so it times the rest
 	e.Use(consistency(node)) // read-your-writes and standby redirects, every dialect
+	e.Use(requestInfo())     // request id and client address for audit entries (audit.go)
 	diagnostics(e, node)     // sys/metrics, sys/pprof, the no-op (diag.go)
-	vault.Register(e, node, maxRequestSize)
+	vault.RegisterSecurity(vault.Register(e, node, maxRequestSize))
 	awsquery.Register(e, node, maxRequestSize)
 	return e
 }

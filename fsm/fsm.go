@@ -32,6 +32,8 @@ type FSM struct {
 	applied atomic.Uint64
 	mu      sync.Mutex
 	advance chan struct{} // closed and replaced each time applied grows
+
+	audit auditFiles // this node's audit file devices (audit_file.go)
 }
 
 // New returns an FSM with empty tables.
@@ -105,6 +107,9 @@ func (f *FSM) apply(index uint64, data []byte) *Result {
 	if err != nil {
 		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "%v", err)}
 	}
+	if t == CmdAudited {
+		return f.applyAudited(index, payload)
+	}
 	def, ok := commands[t]
 	if !ok {
 		// A newer node wrote a command this binary does not know. Refuse it
@@ -140,5 +145,6 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	if index > f.applied.Load() {
 		f.setApplied(index)
 	}
+	f.exportRetained()
 	return nil
 }

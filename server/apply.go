@@ -43,7 +43,7 @@ func recordIndex(ctx context.Context, index uint64) {
 // back as JSON and is decoded into T.
 func applyAs[T any](ctx context.Context, n *Node, t fsm.CommandType, cmd any) (T, error) {
 	var zero T
-	entry, err := fsm.Encode(t, cmd)
+	entry, err := n.encodeCommand(ctx, t, cmd) // audit envelope (audit.go)
 	if err != nil {
 		return zero, iamerr.New(iamerr.Internal, "%v", err)
 	}

@@ -44,10 +44,15 @@ func (n *Node) Authenticate(ctx context.Context, raw string) (*Caller, error) {
 	if raw == "" {
 		return nil, errInvalidToken()
 	}
-	t := n.fsm.State().TokenByHMAC(k.HMAC(raw))
+	st := n.fsm.State()
+	t := st.TokenByHMAC(k.HMAC(raw))
 	if t == nil || t.Expired(n.now()) {
 		return nil, errInvalidToken()
 	}
+	if err := n.checkSession(st, t, n.now()); err != nil { // idle timeout (sessions.go)
+		return nil, err
+	}
+	n.noteToken(ctx, raw, t) // audit principal (audit.go)
 	if t.NumUses > 0 {
 		used, err := applyAs[*fsm.Token](ctx, n, fsm.CmdUseToken, fsm.UseToken{Accessor: t.Accessor})
 		if err != nil {
