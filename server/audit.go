@@ -40,13 +40,13 @@ func requestInfoFrom(ctx context.Context) *RequestInfo {
 	return ri
 }
 
-// RequestIDFrom is the id the wire layer gave the request ("" if none), so
-// a dialect can answer with the id its audit entries carry.
+// RequestIDFrom is the id the wire layer gave the request (a new one if
+// none), so a dialect answers with the id its audit entries carry.
 func RequestIDFrom(ctx context.Context) string {
-	if ri := requestInfoFrom(ctx); ri != nil {
+	if ri := requestInfoFrom(ctx); ri != nil && ri.RequestID != "" {
 		return ri.RequestID
 	}
-	return ""
+	return NewRequestID()
 }
 
 // NotePrincipal records who the request is from; audit entries of the

@@ -88,6 +88,7 @@ func (n *Node) AuthenticateAWS(r *http.Request, body []byte, service string) (*A
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.SourceIP = host
 	}
+	NotePrincipal(r.Context(), c.Arn, c.AccountID) // audit entries name the caller (audit.go)
 	return c, nil
 }
 

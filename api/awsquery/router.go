@@ -45,7 +45,7 @@ func Register(e *echo.Echo, node *server.Node, maxRequestSize int64) {
 func (a *api) serve(c echo.Context) error {
 	req := c.Request()
 	w := c.Response()
-	requestID := server.NewRequestID()
+	requestID := server.RequestIDFrom(req.Context()) // the id audit entries carry
 	body, err := a.readBody(w, req)
 	if err != nil {
 		return writeError(w, IAMNamespace, requestID, err)
