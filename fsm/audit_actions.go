@@ -87,6 +87,10 @@ var auditActions = map[CommandType]string{
 	CmdPutAccountSecurity: "account.security.update",
 }
 
+// auditFailures are commands that record a refusal: their entry's result
+// is "failure" when they apply.
+var auditFailures = map[CommandType]bool{122: true}
+
 // Audited reports whether commands of type t are wrapped in an audit
 // envelope by the proposer.
 func Audited(t CommandType) bool {

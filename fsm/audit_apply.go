@@ -72,6 +72,9 @@ func (f *FSM) applyAudited(index uint64, payload []byte) *Result {
 		}
 	}
 	result, detail := auditResult(value, err)
+	if err == nil && auditFailures[env.Type] {
+		result = auditFailure
+	}
 	entry, aerr := appendAudit(tx, e, env.Meta, AuditActionName(env.Type), auditTarget(env.Command), result, detail,
 		env.Type == CmdPutAccountSecurity)
 	if aerr != nil {
