@@ -193,14 +193,24 @@ func (n *Node) openRaft() error {
 	if err := os.MkdirAll(raftDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
+	if err := verifyBoltFile(filepath.Join(raftDir, "raft.db")); err != nil {
+		return err
+	}
 	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db")})
 	if err != nil {
 		return fmt.Errorf("open raft log %s: %w", filepath.Join(raftDir, "raft.db"), err)
 	}
 	n.closers = append(n.closers, bolt)
+	logs := checkedLogStore{bolt}
+	if err := verifyLog(filepath.Join(raftDir, "raft.db"), logs); err != nil {
+		return err
+	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(raftDir, 2, n.log.Named("snapshot"))
 	if err != nil {
 		return fmt.Errorf("open snapshot store: %w", err)
+	}
+	if err := checkSnapshots(raftDir, snaps, logs, n.log); err != nil {
+		return err
 	}
 	trans, err := n.newTransport(n.cfg)
 	if err != nil {
@@ -208,7 +218,7 @@ func (n *Node) openRaft() error {
 	}
 	n.transport = trans
 	n.closers = append(n.closers, trans)
-	hasState, err := raft.HasExistingState(bolt, bolt, snaps)
+	hasState, err := raft.HasExistingState(logs, bolt, snaps)
 	if err != nil {
 		return fmt.Errorf("read raft state: %w", err)
 	}
@@ -216,7 +226,7 @@ func (n *Node) openRaft() error {
 		return fmt.Errorf("%s holds raft data but no %s: refusing to start without the keyring that sealed it",
 			n.dataDir, keyring.FileName)
 	}
-	r, err := raft.NewRaft(n.raftConfig(), n.fsm, bolt, bolt, snaps, trans)
+	r, err := raft.NewRaft(n.raftConfig(), n.fsm, logs, bolt, snaps, trans)
 	if err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}

@@ -322,7 +322,7 @@ func (c *cluster) leader(d time.Duration) (*node, error) {
 			}
 		}
 		for _, n := range selfLeaders {
-			if votes["http://"+n.api] >= 2 {
+			if votes["http://"+n.api] >= len(c.nodes)/2+1 {
 				return n, nil
 			}
 		}

@@ -1,0 +1,117 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Checks run before Raft opens a node's files. A damaged file must stop the
+// node with a message that names it: bbolt panics on some corrupt pages,
+// and Raft, when the newest snapshot is unreadable, silently restores an
+// older one and then panics ("log not found") on the log entries that were
+// compacted after it, or worse serves the older state.
+
+// verifyBoltFile opens the Raft log read-only and runs bbolt's consistency
+// check, turning a panic on a corrupt page into an error.
+func verifyBoltFile(path string) (err error) {
+	if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("raft log %s is corrupt (%v): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster", path, r)
+		}
+	}()
+	// Read-write, because a read-only open skips the freelist, which
+	// raft-boltdb's own open then reads (and panics on).
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		return fmt.Errorf("raft log %s is unreadable (%v): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster", path, err)
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error {
+		var problems []string
+		for e := range tx.Check() { // drained fully: Check's goroutine holds the transaction
+			if len(problems) < 3 {
+				problems = append(problems, e.Error())
+			}
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("raft log %s is corrupt (%s): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster",
+				path, strings.Join(problems, "; "))
+		}
+		return nil
+	})
+}
+
+// checkSnapshots makes sure the state Raft will restore is the newest one:
+// the newest snapshot must open (its CRC is checked), or an older good one
+// must be followed by the whole log after it.
+func checkSnapshots(dir string, snaps raft.SnapshotStore, logs raft.LogStore, log hclog.Logger) error {
+	metas, err := snaps.List() // newest first; snapshots with unreadable metadata are left out
+	if err != nil {
+		return fmt.Errorf("list raft snapshots: %w", err)
+	}
+	var newest uint64
+	if len(metas) > 0 {
+		newest = metas[0].Index
+	}
+	if hidden := unlistedNewerSnapshot(dir, metas, newest); hidden != "" {
+		return fmt.Errorf("raft snapshot %s has unreadable metadata and is newer than every readable one: refusing to start rather than serve an older state; restore a backup or reset the node and rejoin the cluster", hidden)
+	}
+	var damaged []string
+	for i, m := range metas {
+		_, rc, err := snaps.Open(m.ID) // reads the whole file and checks its CRC
+		if err != nil {
+			damaged = append(damaged, fmt.Sprintf("%s: %v", m.ID, err))
+			continue
+		}
+		rc.Close()
+		if i == 0 {
+			return nil
+		}
+		first, err := logs.FirstIndex()
+		if err == nil && first != 0 && first <= m.Index+1 {
+			log.Warn("newest raft snapshots are damaged; restoring an older one, the log covers what follows it",
+				"damaged", strings.Join(damaged, "; "), "using", m.ID)
+			return nil
+		}
+		return fmt.Errorf("raft snapshot damaged (%s) and the log was compacted past the older good snapshot %s: refusing to start rather than serve a state with entries missing; restore a backup or reset the node and rejoin the cluster",
+			strings.Join(damaged, "; "), m.ID)
+	}
+	if len(damaged) > 0 {
+		return fmt.Errorf("every raft snapshot is damaged (%s): refusing to start; restore a backup or reset the node and rejoin the cluster",
+			strings.Join(damaged, "; "))
+	}
+	return nil
+}
+
+// unlistedNewerSnapshot returns a snapshot directory (named
+// term-index-millis by raft) that List left out and whose index is above
+// newest.
+func unlistedNewerSnapshot(dir string, metas []*raft.SnapshotMeta, newest uint64) string {
+	listed := map[string]bool{}
+	for _, m := range metas {
+		listed[m.ID] = true
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "snapshots"))
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || strings.HasSuffix(name, ".tmp") || listed[name] {
+			continue
+		}
+		var term, index, millis uint64
+		if n, _ := fmt.Sscanf(name, "%d-%d-%d", &term, &index, &millis); n == 3 && index > newest {
+			return filepath.Join(dir, "snapshots", name)
+		}
+	}
+	return ""
+}
