@@ -28,8 +28,11 @@ type iamState struct {
 	// selfServiceOff disables SeaweedFS-style self-service (spec §2.4),
 	// which is on by default.
 	selfServiceOff atomic.Bool
-	// policies holds compiled identity policies (iam_policy_sources.go).
+	// policies holds compiled identity policies, sets each user's policy
+	// set as of an applied index (iam_policy_sources.go).
 	policies iamPolicyCache
+	sets     sync.Map // user ID -> *cachedSet
+	setCount atomic.Int64
 }
 
 func (s *iamState) keys() *sigv4.KeyCache {

@@ -61,9 +61,7 @@ func (n *Node) callerDecision(c *AWSCaller, req policy.Request) policy.Decision 
 	if c.User == nil {
 		return policy.ImplicitDeny
 	}
-	st := n.fsm.State()
-	set := n.userPolicySources(st, c.User)
-	d := policy.Decide(set.sources, req)
+	d := policy.Decide(n.cachedUserSources(c.User).sources, req)
 	if sa := c.ServiceAccount; sa != nil && sa.Policy != "" && d != policy.ExplicitDeny {
 		own := n.iam.policies.compiled(sa.ID, sa.Revision, sa.Policy, n)
 		sd := policy.Decide([]policy.Source{{ID: sa.ID, Policy: own}}, req)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"iamd/fsm"
 	"iamd/iamerr"
 )
@@ -14,14 +16,20 @@ import (
 // through FSM commands, so that authorization is tested apart from the
 // operations that normally write them.
 type authzFixture struct {
-	t    *testing.T
+	t    testing.TB
 	n    *Node
 	acct string
 	ctx  context.Context
 }
 
-func newAuthzFixture(t *testing.T) *authzFixture {
-	n := startDevNode(t)
+func newAuthzFixture(t testing.TB) *authzFixture {
+	t.Helper()
+	n, err := New(Options{Dev: &DevOptions{ListenAddress: "127.0.0.1:0", RootTokenID: "root"},
+		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Error})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Shutdown() })
 	return &authzFixture{t: t, n: n, acct: n.DevCredentials().AccountID, ctx: context.Background()}
 }
 
@@ -99,7 +107,7 @@ func denyDoc(action, resource string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"` + action + `","Resource":"` + resource + `"}]}`
 }
 
-func wantDenied(t *testing.T, err error, reason string) {
+func wantDenied(t testing.TB, err error, reason string) {
 	t.Helper()
 	if err == nil || iamerr.As(err).Code != "AccessDenied" {
 		t.Fatalf("want AccessDenied, got %v", err)
@@ -312,5 +320,27 @@ func TestAuthorizeIAMCompilesOncePerVersion(t *testing.T) {
 	v, _ = f.n.iam.policies.m.Load(ip.ID)
 	if v.(*cachedPolicy).policy != first {
 		t.Fatal("policy compiled again for the same revision")
+	}
+}
+
+// BenchmarkAuthorizeIAM measures the request path: a user with inline,
+// attached and group policies; every policy is compiled once up front.
+func BenchmarkAuthorizeIAM(b *testing.B) {
+	f := newAuthzFixture(b)
+	n := f.n
+	alice := f.user("alice")
+	g := f.group("g")
+	f.join(alice, g)
+	f.inline(fsm.EntityUser, alice.UserID, "a", allowDoc("iam:Get*", "arn:aws:iam::*:user/${aws:username}"))
+	f.inline(fsm.EntityGroup, g.GroupID, "b", denyDoc("iam:Delete*", "*"))
+	p := f.managed("m", allowDoc("iam:List*", "*"))
+	f.attach(fsm.EntityUser, alice.UserID, p.Arn)
+	c := f.caller(alice)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := n.AuthorizeIAM(c, "iam:ListUsers", "*"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

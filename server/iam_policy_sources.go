@@ -56,6 +56,30 @@ func (n *Node) userPolicySources(st *fsm.State, u *fsm.IAMUser) *policySet {
 	return set
 }
 
+// cachedUserSources is userPolicySources for the request path: a user's
+// set is kept until the next Raft entry is applied, so that repeated
+// requests do no table lookups. The applied index is read before the state
+// snapshot, so a set is never older than the index it is stored under. The
+// result is shared: callers must not modify it.
+func (n *Node) cachedUserSources(u *fsm.IAMUser) *policySet {
+	idx := n.fsm.AppliedIndex()
+	if v, ok := n.iam.sets.Load(u.UserID); ok && v.(*cachedSet).index == idx {
+		return v.(*cachedSet).set
+	}
+	set := n.userPolicySources(n.fsm.State(), u)
+	if n.iam.setCount.Add(1) > maxCachedPolicies {
+		n.iam.sets.Clear()
+		n.iam.setCount.Store(1)
+	}
+	n.iam.sets.Store(u.UserID, &cachedSet{index: idx, set: set})
+	return set
+}
+
+type cachedSet struct {
+	index uint64
+	set   *policySet
+}
+
 // groupPolicySources returns a group's own policies.
 func (n *Node) groupPolicySources(st *fsm.State, g *fsm.IAMGroup) *policySet {
 	set := &policySet{}
