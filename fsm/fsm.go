@@ -107,7 +107,9 @@ func (f *FSM) apply(index uint64, data []byte) *Result {
 	if err != nil {
 		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "%v", err)}
 	}
+	start := time.Now()
 	if t == CmdAudited {
+		defer observeApply("audited", start)
 		return f.applyAudited(index, payload)
 	}
 	def, ok := commands[t]
@@ -116,8 +118,7 @@ func (f *FSM) apply(index uint64, data []byte) *Result {
 		// deterministically rather than guess.
 		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "unknown command type %d", t)}
 	}
-	start := time.Now()
-	defer func() { telemetry.FSMApply.WithLabelValues(def.name).Observe(telemetry.Since(start)) }()
+	defer observeApply(def.name, start)
 	tx := f.db.Load().Txn(true)
 	value, err := def.apply(tx, Env{Index: index}, payload)
 	if err != nil {
@@ -126,6 +127,11 @@ func (f *FSM) apply(index uint64, data []byte) *Result {
 	}
 	tx.Commit()
 	return &Result{Index: index, Value: value}
+}
+
+// observeApply records one command's apply time (iamd_fsm_apply_duration_seconds).
+func observeApply(command string, start time.Time) {
+	telemetry.FSMApply.WithLabelValues(command).Observe(telemetry.Since(start))
 }
 
 // Snapshot implements raft.FSM. memdb snapshots are O(1); the tables are

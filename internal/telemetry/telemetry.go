@@ -7,6 +7,8 @@ package telemetry
 import (
 	"time"
 
+	gometrics "github.com/armon/go-metrics"
+	gmprometheus "github.com/armon/go-metrics/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -61,6 +63,21 @@ var (
 func init() {
 	Registry.MustRegister(Requests, RequestDuration, RaftApply, FSMApply, FSMBatch,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	exportRaftMetrics()
+}
+
+// exportRaftMetrics sends what hashicorp/raft and memberlist measure
+// themselves (through armon/go-metrics: raft.commitTime,
+// raft.leader.dispatchLog, raft.rpc.appendEntries.storeLogs,
+// raft.fsm.apply, ...) to Registry, as iamd_raft_* summaries.
+func exportRaftMetrics() {
+	sink, err := gmprometheus.NewPrometheusSinkFrom(gmprometheus.PrometheusOpts{Registerer: Registry, Expiration: 10 * time.Minute})
+	if err != nil {
+		return
+	}
+	cfg := gometrics.DefaultConfig("iamd")
+	cfg.EnableHostname, cfg.EnableRuntimeMetrics, cfg.EnableHostnameLabel = false, false, false
+	gometrics.NewGlobal(cfg, sink)
 }
 
 // Since returns the seconds elapsed since t, for Observe.

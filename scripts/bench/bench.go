@@ -110,7 +110,7 @@ func (b *bench) rows(run string) []row {
 	)
 	if b.iam {
 		rs = append(rs,
-			row{name: "iam CreateUser", group: "write", ref: "etcd put", fn: iamCreateUser(ic, b.aws, run)},
+			row{name: "iam CreateUser/DeleteUser", group: "write", ref: "etcd put", fn: iamCreateUser(ic, b.aws, run)},
 			row{name: "iam PutUserPolicy", group: "write", ref: "etcd put", fn: iamPutUserPolicy(ic, b.aws, b.o.users)},
 		)
 	}
@@ -135,7 +135,15 @@ func (b *bench) runPhases() {
 			if n == b.o.clients[len(b.o.clients)-1] && b.o.profile != "" && strings.Contains(r.name, b.o.profile) {
 				stopProfile = b.profileLeader(r.name)
 			}
+			var before map[string]float64
+			if r.group == "write" && r.ref != "" {
+				before = b.scrape()
+			}
 			res := closedLoop(n, b.o.duration, r.fn)
+			note := ""
+			if before != nil {
+				note = batchNote(before, b.scrape())
+			}
 			if stopProfile != nil {
 				stopProfile()
 			}
@@ -148,6 +156,9 @@ func (b *bench) runPhases() {
 				vsNoop = fmt.Sprintf("%.2fx", res.opsPerSec()/no.opsPerSec())
 			}
 			fmt.Printf("%-28s %7d %10.0f %9s %9s %7d %9s %9s\n", r.name, n, res.opsPerSec(), fmtDur(res.p50), fmtDur(res.p99), res.errs, vsRef, vsNoop)
+			if note != "" {
+				fmt.Printf("    %s\n", note)
+			}
 			if res.firstErr != nil {
 				fmt.Printf("    first error: %.200v\n", res.firstErr)
 			}
@@ -162,7 +173,7 @@ func (b *bench) failover() {
 	var write op
 	name := "vault token create"
 	if b.iam {
-		name = "iam CreateUser"
+		name = "iam CreateUser/DeleteUser"
 		write = iamCreateUser(b.ic, b.aws, "failover")
 	} else {
 		write = vaultReq(b.ic, http.MethodPost, "/v1/auth/token/create", b.token, func(c, i int) string { return `{"policies":["bench"],"ttl":"1h"}` })

@@ -26,6 +26,16 @@ type iamdCluster struct {
 	accountID        string
 	rootAK, rootSK   string
 	extraServerFlags []string
+	// pin, when set, receives every request (-leader-only: no forwarding).
+	pin *iamdNode
+}
+
+// target is the node client c talks to: node c%3, or the pinned one.
+func (c *iamdCluster) target(client int) *iamdNode {
+	if c.pin != nil {
+		return c.pin
+	}
+	return c.nodes[client%len(c.nodes)]
 }
 
 type iamdNode struct {

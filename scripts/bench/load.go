@@ -104,3 +104,5 @@ func fmtDur(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.2fs", d.Seconds())
 }
+
+func secondsDur(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

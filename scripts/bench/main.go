@@ -35,6 +35,7 @@ type options struct {
 	scale          bool
 	scaleUsers     int
 	profile        string
+	leaderOnly     bool
 }
 
 func main() {
@@ -52,6 +53,7 @@ func main() {
 	flag.BoolVar(&o.scale, "scale", false, "run the scale phase instead of the others (-scale-users users with one access key each)")
 	flag.IntVar(&o.scaleUsers, "scale-users", 1_000_000, "users in the scale phase")
 	flag.StringVar(&o.profile, "profile", "", "save a 10 s CPU profile of the iamd leader during the 64-client run of this phase (e.g. read) to DIR/cpu-PHASE.pprof")
+	flag.BoolVar(&o.leaderOnly, "leader-only", false, "send every iamd request to the leader (shows what forwarding costs)")
 	flag.Parse()
 	for _, f := range strings.Split(clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -116,6 +118,9 @@ func run(o options) error {
 		return fmt.Errorf("etcd cluster: %w (logs in %s)", err, dir)
 	}
 	b := &bench{o: o, ic: ic, ec: ec, dir: dir}
+	if o.leaderOnly {
+		ic.pin = ic.leader()
+	}
 	if err := b.setup(); err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func vaultReq(ic *iamdCluster, method, path, token string, body func(c, i int) s
 		if body != nil {
 			rd = strings.NewReader(body(c, i))
 		}
-		req, err := http.NewRequest(method, ic.nodes[c%len(ic.nodes)].api+path, rd)
+		req, err := http.NewRequest(method, ic.target(c).api+path, rd)
 		if err != nil {
 			return err
 		}
@@ -81,17 +81,23 @@ func vaultReq(ic *iamdCluster, method, path, token string, body func(c, i int) s
 }
 
 func send(h *http.Client, req *http.Request) error {
+	_, err := sendIndex(h, req)
+	return err
+}
+
+// sendIndex sends req, wants a 2xx, and returns the X-Iamd-Index header.
+func sendIndex(h *http.Client, req *http.Request) (string, error) {
 	resp, err := h.Do(req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, bytes.TrimSpace(b))
+		return "", fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, bytes.TrimSpace(b))
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
-	return err
+	return resp.Header.Get("X-Iamd-Index"), err
 }
 
 // awsSigner signs IAM query-API requests with SigV4 as aws-sdk-go-v2 does
@@ -108,18 +114,28 @@ func newAWSSigner(ak, sk string) *awsSigner {
 
 // iamCall sends one signed IAM action to node c%3.
 func (s *awsSigner) iamCall(ic *iamdCluster, c int, params url.Values) error {
+	_, err := s.iamCallIndex(ic, c, params, "")
+	return err
+}
+
+// iamCallIndex sends one signed IAM action to node c%3, with X-Iamd-Index
+// when index is set, and returns the answer's X-Iamd-Index.
+func (s *awsSigner) iamCallIndex(ic *iamdCluster, c int, params url.Values, index string) (string, error) {
 	params.Set("Version", "2010-05-08")
 	body := params.Encode()
-	req, err := http.NewRequest(http.MethodPost, ic.nodes[c%len(ic.nodes)].api+"/", strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, ic.target(c).api+"/", strings.NewReader(body))
 	if err != nil {
-		return err
+		return "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	if index != "" {
+		req.Header.Set("X-Iamd-Index", index)
+	}
 	sum := sha256.Sum256([]byte(body))
 	if err := s.signer.SignHTTP(context.Background(), s.creds, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()); err != nil {
-		return err
+		return "", err
 	}
-	return send(ic.http, req)
+	return sendIndex(ic.http, req)
 }
 
 func iamGetUser(ic *iamdCluster, s *awsSigner, users int) op {
@@ -128,9 +144,23 @@ func iamGetUser(ic *iamdCluster, s *awsSigner, users int) op {
 	}
 }
 
+// iamCreateUser alternates CreateUser and DeleteUser of the same name, so
+// that a long run stays under the account's 5000-user quota; each request
+// is one Raft write.
+// The delete sends back the create's X-Iamd-Index, so that a follower
+// waits until it has applied the create (read-your-writes) instead of
+// answering NoSuchEntity.
 func iamCreateUser(ic *iamdCluster, s *awsSigner, run string) op {
+	index := make([]string, 1024)
 	return func(c, i int) error {
-		return s.iamCall(ic, c, url.Values{"Action": {"CreateUser"}, "UserName": {fmt.Sprintf("w-%s-%d-%d", run, c, i)}})
+		name := fmt.Sprintf("w-%s-%d-%d", run, c, i/2)
+		if i%2 == 0 {
+			idx, err := s.iamCallIndex(ic, c, url.Values{"Action": {"CreateUser"}, "UserName": {name}}, "")
+			index[c%len(index)] = idx
+			return err
+		}
+		_, err := s.iamCallIndex(ic, c, url.Values{"Action": {"DeleteUser"}, "UserName": {name}}, index[c%len(index)])
+		return err
 	}
 }
 
