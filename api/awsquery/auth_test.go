@@ -50,11 +50,10 @@ func TestSignatureFailures(t *testing.T) {
 	do(t, req).wantError(t, 403, "SignatureDoesNotMatch")
 }
 
-func sign(t *testing.T, req *http.Request, body string, creds aws.Credentials, at time.Time) {
-	t.Helper()
+func sign(_ testing.TB, req *http.Request, body string, creds aws.Credentials, at time.Time) {
 	sum := sha256.Sum256([]byte(body))
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", at); err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 }
 

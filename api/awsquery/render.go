@@ -77,15 +77,37 @@ type responseMetadata struct {
 	RequestID string `xml:"RequestId"`
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// xmlWriter is an encoder with its buffer, pooled together: NewEncoder
+// allocates a 4 KiB bufio.Writer, a quarter of a small answer's cost. An
+// encoder is reusable once it has flushed a complete document.
+type xmlWriter struct {
+	buf bytes.Buffer
+	enc *xml.Encoder
+}
+
+var writerPool = sync.Pool{New: func() any {
+	w := new(xmlWriter)
+	w.enc = xml.NewEncoder(&w.buf)
+	return w
+}}
 
 // writeResult answers 200 with <{Action}Response xmlns=NS>, the result (if
 // any) as <{Action}Result> and ResponseMetadata.
 func writeResult(w http.ResponseWriter, ns, action, requestID string, result any) error {
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer func() { buf.Reset(); bufPool.Put(buf) }()
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(buf)
+	xw := writerPool.Get().(*xmlWriter)
+	xw.buf.Reset()
+	xw.buf.WriteString(xml.Header)
+	if err := encodeResult(xw.enc, ns, action, requestID, result); err != nil {
+		return err // the encoder may hold a partial element: not reused
+	}
+	setHeaders(w, requestID)
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(xw.buf.Bytes())
+	writerPool.Put(xw)
+	return err
+}
+
+func encodeResult(enc *xml.Encoder, ns, action, requestID string, result any) error {
 	resp := xml.StartElement{Name: xml.Name{Local: action + "Response"}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: ns}}}
 	if err := enc.EncodeToken(resp); err != nil {
 		return err
@@ -101,13 +123,7 @@ func writeResult(w http.ResponseWriter, ns, action, requestID string, result any
 	if err := enc.EncodeToken(resp.End()); err != nil {
 		return err
 	}
-	if err := enc.Flush(); err != nil {
-		return err
-	}
-	setHeaders(w, requestID)
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(buf.Bytes())
-	return err
+	return enc.Flush()
 }
 
 type errorDoc struct {
