@@ -36,20 +36,43 @@ func verifyBoltFile(path string) (err error) {
 	if err != nil {
 		return fmt.Errorf("raft log %s is unreadable (%v): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster", path, err)
 	}
-	defer db.Close()
-	return db.View(func(tx *bolt.Tx) error {
-		var problems []string
-		for e := range tx.Check() { // drained fully: Check's goroutine holds the transaction
+	tx, err := db.Begin(false)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("raft log %s: %w", path, err)
+	}
+	// bbolt's check loops forever on some corrupt page graphs (a page
+	// that leads back to itself), so it is bounded: about a second per
+	// 10 MB is plenty for a healthy file.
+	var size int64
+	if fi, err := os.Stat(path); err == nil {
+		size = fi.Size()
+	}
+	limit := time.NewTimer(10*time.Second + time.Duration(size/(10<<20))*time.Second)
+	defer limit.Stop()
+	var problems []string
+	ch := tx.Check()
+	for {
+		select {
+		case e, ok := <-ch:
+			if !ok {
+				tx.Rollback()
+				db.Close()
+				if len(problems) > 0 {
+					return fmt.Errorf("raft log %s is corrupt (%s): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster",
+						path, strings.Join(problems, "; "))
+				}
+				return nil
+			}
 			if len(problems) < 3 {
 				problems = append(problems, e.Error())
 			}
+		case <-limit.C:
+			// The check still holds the transaction: the file stays open,
+			// which does not matter, since the node is not starting.
+			return fmt.Errorf("raft log %s is corrupt (its consistency check did not finish: the page graph is likely damaged): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster", path)
 		}
-		if len(problems) > 0 {
-			return fmt.Errorf("raft log %s is corrupt (%s): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster",
-				path, strings.Join(problems, "; "))
-		}
-		return nil
-	})
+	}
 }
 
 // checkSnapshots makes sure the state Raft will restore is the newest one:
