@@ -236,6 +236,8 @@ type cluster struct {
 	net   *network
 	nodes []*node
 	root  string
+	// The root access key from init (AWS dialect).
+	rootAccessKey, rootSecret string
 }
 
 // startCluster starts three nodes, initialises the first and joins the
@@ -258,11 +260,13 @@ func startCluster(t *testing.T, opts nodeOptions) *cluster {
 	}
 	var res struct {
 		RootToken string `json:"root_token"`
+		AccessKey string `json:"root_access_key_id"`
+		SecretKey string `json:"root_secret_access_key"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.RootToken == "" {
 		t.Fatalf("init output %q: %v", out, err)
 	}
-	c.root = res.RootToken
+	c.root, c.rootAccessKey, c.rootSecret = res.RootToken, res.AccessKey, res.SecretKey
 	for _, n := range c.nodes[1:] {
 		if out, err := c.cli(c.root, n, "operator", "raft", "join", "http://"+c.nodes[0].api); err != nil {
 			t.Fatalf("join %s: %v %s", n.id, err, out)
