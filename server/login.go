@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/raft"
+
 	"iamd/fsm"
 	"iamd/iamerr"
 )
@@ -249,14 +251,39 @@ func (n *Node) waitLocal(ctx context.Context) {
 	n.fsm.WaitForIndex(wctx, *idx)
 }
 
-// waitCommitted waits (briefly) until this node has applied everything the
-// cluster has committed, for reads of objects another node just wrote.
-func (n *Node) waitCommitted(ctx context.Context) {
+// CatchUp waits (at most 2 s) until this node has applied everything it
+// knows the cluster committed, and reports whether it was behind. Reads
+// that miss an object another node may have just written call it once.
+func (n *Node) CatchUp(ctx context.Context) bool {
 	r := n.Raft()
 	if r == nil {
-		return
+		return false
+	}
+	target := r.CommitIndex()
+	if n.fsm.AppliedIndex() >= target {
+		return false
 	}
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	n.fsm.WaitForIndex(wctx, r.CommitIndex())
+	n.fsm.WaitForIndex(wctx, target)
+	return true
+}
+
+// pendingMFA finds a pending login. A follower may not have received the
+// entry that created it yet (the login was answered by another node a
+// moment ago), so a miss there is retried briefly.
+func (n *Node) pendingMFA(ctx context.Context, id string) (*fsm.State, *fsm.PendingMFA) {
+	deadline := time.Now().Add(time.Second)
+	for {
+		st := n.State()
+		if p := st.PendingMFA(id); p != nil {
+			return st, p
+		}
+		if r := n.Raft(); r == nil || r.State() == raft.Leader || time.Now().After(deadline) || ctx.Err() != nil {
+			return st, nil
+		}
+		if !n.CatchUp(ctx) {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 }

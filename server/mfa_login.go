@@ -99,15 +99,9 @@ func (n *Node) ValidateMFA(ctx context.Context, requestID string, payload map[st
 	if requestID == "" {
 		return nil, iamerr.New(iamerr.Invalid, "missing request ID")
 	}
-	st := n.State()
-	p := st.PendingMFA(requestID)
+	st, p := n.pendingMFA(ctx, requestID)
 	if p == nil {
-		// Created on another node a moment ago: catch up once.
-		n.waitCommitted(ctx)
-		st = n.State()
-		if p = st.PendingMFA(requestID); p == nil {
-			return nil, iamerr.New(iamerr.Invalid, "invalid request ID")
-		}
+		return nil, iamerr.New(iamerr.Invalid, "invalid request ID")
 	}
 	now := n.now().UTC()
 	entity := st.Entity(p.EntityID)

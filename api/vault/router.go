@@ -217,21 +217,28 @@ func (a *API) dispatchMount(c echo.Context) error {
 		// path exists for other methods only, or not at all.
 		return respondErrors(c, http.StatusMethodNotAllowed, "unsupported operation")
 	}
-	st := a.node.State()
-	for _, m := range st.AuthMounts() {
-		if !strings.HasPrefix(rest+"/", m.Path) {
-			continue
-		}
-		b, ok := a.backends[m.Type]
-		if !ok {
+	// A mount enabled through another node a moment ago may not be
+	// applied here yet: on a miss, catch up with the cluster once.
+	for try := 0; try < 2; try++ {
+		if try == 1 && !a.node.CatchUp(r.Context) {
 			break
 		}
-		r.Mount = m
-		h, unauth, ok := b.Route(op, strings.TrimSuffix(strings.TrimPrefix(rest+"/", m.Path), "/"))
-		if !ok {
-			break
+		st := a.node.State()
+		for _, m := range st.AuthMounts() {
+			if !strings.HasPrefix(rest+"/", m.Path) {
+				continue
+			}
+			b, ok := a.backends[m.Type]
+			if !ok {
+				break
+			}
+			r.Mount = m
+			h, unauth, ok := b.Route(op, strings.TrimSuffix(strings.TrimPrefix(rest+"/", m.Path), "/"))
+			if !ok {
+				break
+			}
+			return a.serve(r, Route{Unauthenticated: unauth, MountType: m.Type}, h)
 		}
-		return a.serve(r, Route{Unauthenticated: unauth, MountType: m.Type}, h)
 	}
 	return respondErrors(c, http.StatusNotFound, `no handler for route "`+r.Path+`". route entry not found.`)
 }
