@@ -157,6 +157,9 @@ func deleteEntity(tx *memdb.Txn, e *Entity) error {
 			return err
 		}
 	}
+	if err := deleteTOTPUsage(tx, "entity", e.ID); err != nil {
+		return err
+	}
 	return tx.Delete(tableEntities, e)
 }
 

@@ -172,6 +172,9 @@ func applyDeleteMFAMethod(tx *memdb.Txn, env Env, cmd *DeleteMFAMethod) (any, er
 			return nil, err
 		}
 	}
+	if err := deleteTOTPUsage(tx, "method", m.ID); err != nil {
+		return nil, err
+	}
 	return nil, tx.Delete(tableMFAMethods, m)
 }
 

@@ -54,9 +54,24 @@ const ErrMFACredentials = "MFA credentials not supplied or incorrect"
 
 func init() {
 	registerTable[TOTPUsage](&memdb.TableSchema{
-		Name:    tableTOTPUsage,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("Key")},
+		Name: tableTOTPUsage,
+		Indexes: map[string]*memdb.IndexSchema{
+			"id":     idIndex("Key"),
+			"method": plainIndex("method", "MethodID"),
+			"entity": plainIndex("entity", "EntityID"),
+		},
 	})
+}
+
+// deleteTOTPUsage drops the usage records of a deleted entity or method
+// (index "entity" or "method").
+func deleteTOTPUsage(tx *memdb.Txn, index, id string) error {
+	for _, u := range all[TOTPUsage](tx, tableTOTPUsage, index, id) {
+		if err := tx.Delete(tableTOTPUsage, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // matchEnforcements returns the enforcements that apply to a login through

@@ -136,7 +136,16 @@ func tokenData(t *fsm.Token, id string, now time.Time) map[string]any {
 }
 
 func (a *API) lookupSelf(r *Request) (*Response, error) {
-	return &Response{Data: tokenData(r.Caller.Token, r.Token, a.node.Now())}, nil
+	return &Response{Data: a.withIdentityPolicies(tokenData(r.Caller.Token, r.Token, a.node.Now()), r.Caller.Token)}, nil
+}
+
+// withIdentityPolicies adds the policies a token gets through its entity
+// and groups, shown by lookups when there are any.
+func (a *API) withIdentityPolicies(d map[string]any, t *fsm.Token) map[string]any {
+	if p := a.node.IdentityPolicies(t.EntityID); len(p) > 0 {
+		d["identity_policies"] = p
+	}
+	return d
 }
 
 func (a *API) lookupToken(r *Request) (*Response, error) {
@@ -151,7 +160,7 @@ func (a *API) lookupToken(r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Response{Data: tokenData(t, raw, a.node.Now())}, nil
+	return &Response{Data: a.withIdentityPolicies(tokenData(t, raw, a.node.Now()), t)}, nil
 }
 
 func (a *API) accessorToken(r *Request) (*fsm.Token, error) {
@@ -170,7 +179,7 @@ func (a *API) lookupAccessor(r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Response{Data: tokenData(t, "", a.node.Now())}, nil
+	return &Response{Data: a.withIdentityPolicies(tokenData(t, "", a.node.Now()), t)}, nil
 }
 
 func (a *API) renew(r *Request, t *fsm.Token, id string) (*Response, error) {

@@ -280,4 +280,8 @@ func TestEntityAndGroupPoliciesAreEnforced(t *testing.T) {
 		!slices.Contains(again.Auth.Policies, "team-reader") {
 		t.Fatalf("login auth: policies %v identity %v", again.Auth.Policies, again.Auth.IdentityPolicies)
 	}
+	self, err := alice.Auth().Token().LookupSelf()
+	if ip, _ := self.Data["identity_policies"].([]any); err != nil || len(ip) != 2 || ip[0] != "entity-reader" {
+		t.Fatalf("lookup-self identity_policies: %v %v", self.Data["identity_policies"], err)
+	}
 }
