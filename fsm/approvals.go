@@ -40,7 +40,7 @@ var guardedActivities = map[string][]CommandType{
 	"change_iam_policy": {CmdPutInlinePolicy, CmdDeleteInlinePolicy, CmdCreatePolicyVersion,
 		CmdSetDefaultPolicyVersion, CmdAttachPolicy, CmdDetachPolicy, CmdDeletePolicy},
 	"delete_audit_config":   {CmdDisableAudit},
-	"deactivate_mfa_device": {},
+	"deactivate_mfa_device": {131}, // TOTP admin-destroy; IAM DeactivateMFADevice joins via GuardActivity
 	"update_mua":            {CmdPutMUAConfig},
 }
 
@@ -224,7 +224,7 @@ func holdForApproval(tx *memdb.Txn, env Env, ev *auditEnvelope, written *[]*Audi
 	if err := insert(tx, tableApprovals, a); err != nil {
 		return true, err
 	}
-	e, err := appendAudit(tx, env, ev.Meta, "approval.request", a.Action+" "+a.Target, auditPending, "approval:"+a.ID, false)
+	e, err := appendAudit(tx, env, ev.Meta, "approval.request", a.Action+" "+a.Target, auditPending, "", false)
 	if err != nil {
 		return true, err
 	}
@@ -233,14 +233,26 @@ func holdForApproval(tx *memdb.Txn, env Env, ev *auditEnvelope, written *[]*Audi
 		"request held for multi-user approval: approval id %s", a.ID)
 }
 
-// DecideApproval is one contact's approval or decline; the server checked
-// the contact's TOTP code.
+// DecideApproval is one contact's approval or decline. An approval carries
+// the server's check of the contact's TOTP code; Apply decides it with the
+// login MFA rules (attempt limits, no reuse of a time step).
 type DecideApproval struct {
 	ID       string
 	EntityID string
 	Approve  bool
 	Time     time.Time
+	Attempt  MFAAttempt
 }
+
+// ApprovalDecision is DecideApproval's result. Failure is a refused TOTP
+// code: the command still applies, so the attempt counts.
+type ApprovalDecision struct {
+	Approval *Approval
+	Failure  string
+}
+
+// AuditFailure implements AuditOutcome.
+func (d *ApprovalDecision) AuditFailure() string { return d.Failure }
 
 func applyDecideApproval(tx *memdb.Txn, env Env, cmd *DecideApproval) (any, error) {
 	cur := first[Approval](tx, tableApprovals, "id", cmd.ID)
@@ -254,7 +266,7 @@ func applyDecideApproval(tx *memdb.Txn, env Env, cmd *DecideApproval) (any, erro
 	switch st := a.StatusAt(cmd.Time); {
 	case st == ApprovalExpired && a.Status == ApprovalPending:
 		a.Status, a.DecidedAt = ApprovalExpired, a.Deadline
-		return &a, insert(tx, tableApprovals, &a)
+		return &ApprovalDecision{Approval: &a}, insert(tx, tableApprovals, &a)
 	case st != ApprovalPending:
 		return nil, iamerr.New(iamerr.Invalid, "approval %s is %s", a.ID, st)
 	case slices.Contains(a.Approved, cmd.EntityID):
@@ -262,13 +274,20 @@ func applyDecideApproval(tx *memdb.Txn, env Env, cmd *DecideApproval) (any, erro
 	}
 	if !cmd.Approve {
 		a.Status, a.DeclinedBy, a.DecidedAt = ApprovalDeclined, cmd.EntityID, cmd.Time
-		return &a, insert(tx, tableApprovals, &a)
+		return &ApprovalDecision{Approval: &a}, insert(tx, tableApprovals, &a)
+	}
+	entity := first[Entity](tx, tableEntities, "id", cmd.EntityID)
+	if entity == nil || cmd.Attempt.EntityID != cmd.EntityID {
+		return nil, iamerr.New(iamerr.Denied, "security contact %q has no entity", cmd.EntityID)
+	}
+	if msg := checkTOTP(tx, cmd.Attempt.MethodID, entity, &cmd.Attempt, nil, cmd.Time); msg != "" {
+		return &ApprovalDecision{Approval: cur, Failure: msg}, nil
 	}
 	a.Approved = append(slices.Clone(a.Approved), cmd.EntityID)
 	if len(a.Approved) == len(a.Contacts) {
 		a.Status, a.DecidedAt = ApprovalApproved, cmd.Time
 	}
-	return &a, insert(tx, tableApprovals, &a)
+	return &ApprovalDecision{Approval: &a}, insert(tx, tableApprovals, &a)
 }
 
 // approvalFailure is a held command that failed when it was carried out:
@@ -294,7 +313,7 @@ func carryOut(tx *memdb.Txn, env Env, a *Approval, written *[]*AuditEntry) error
 	if err != nil {
 		return &approvalFailure{a, err}
 	}
-	e, err := appendAudit(tx, env, a.Requester, a.Action, a.Target, auditSuccess, "approval:"+a.ID, false)
+	e, err := appendAudit(tx, env, a.Requester, a.Action, a.Target, auditSuccess, "", false)
 	if err != nil {
 		return err
 	}
@@ -311,7 +330,7 @@ func recordApprovalFailure(tx *memdb.Txn, env Env, f *approvalFailure) (*Approva
 		return nil, nil, err
 	}
 	_, detail := auditResult(nil, f.err)
-	e, err := appendAudit(tx, env, a.Requester, a.Action, a.Target, auditFailure, detail+" approval:"+a.ID, false)
+	e, err := appendAudit(tx, env, a.Requester, a.Action, a.Target, auditFailure, detail, false)
 	return &a, e, err
 }
 
@@ -321,8 +340,8 @@ func afterApply(tx *memdb.Txn, env Env, ev *auditEnvelope, value any, written *[
 	if err := recordLoginSession(tx, ev.Meta, value); err != nil {
 		return nil, err
 	}
-	if a, ok := value.(*Approval); ok && ev.Type == CmdDecideApproval && a.Status == ApprovalApproved {
-		if err := carryOut(tx, env, a, written); err != nil {
+	if d, ok := value.(*ApprovalDecision); ok && d.Failure == "" && d.Approval.Status == ApprovalApproved {
+		if err := carryOut(tx, env, d.Approval, written); err != nil {
 			return nil, err
 		}
 	}

@@ -62,8 +62,11 @@ type AuditEntry struct {
 	Target    string    `json:"target,omitempty"`
 	Result    string    `json:"result"` // success | failure | pending
 	Error     string    `json:"error,omitempty"`
-	Prev      string    `json:"prev_hash"`
-	Hash      string    `json:"hash"`
+	// ApprovalID links the entries of a request held for multi-user
+	// approval: its request, and the command when it is carried out.
+	ApprovalID string `json:"approval_id,omitempty"`
+	Prev       string `json:"prev_hash"`
+	Hash       string `json:"hash"`
 }
 
 // AuditHead is the chain's tip: the next entry's Prev and Seq-1.

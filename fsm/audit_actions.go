@@ -54,6 +54,8 @@ var auditActions = map[CommandType]string{
 	123:                       "auth.unlock",
 	125:                       "auth.login",
 	126:                       "auth.mfa.validate",
+	130:                       "mfa.totp.secret.write", // enrolment
+	131:                       "mfa.totp.secret.destroy",
 
 	CmdCreateUser:              "iam.user.create",
 	CmdUpdateUser:              "iam.user.update",
@@ -85,6 +87,8 @@ var auditActions = map[CommandType]string{
 	CmdEnableAuditDevice:  "audit.device.enable",
 	CmdDisableAudit:       "audit.device.disable",
 	CmdPutAccountSecurity: "account.security.update",
+	CmdPutMUAConfig:       "mua.config.update",
+	CmdDecideApproval:     "approval.decide",
 }
 
 // auditFailures are commands that record a refusal: their entry's result
@@ -140,6 +144,9 @@ func auditTarget(payload []byte) string {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(payload, &top) != nil {
 		return ""
+	}
+	if _, ok := top["Approve"]; ok { // DecideApproval: the approval, not the approver
+		return pickTarget(map[string]json.RawMessage{"ID": top["ID"]})
 	}
 	if v := pickTarget(top); v != "" {
 		return v

@@ -51,6 +51,7 @@ func (f *FSM) applyAudited(index uint64, payload []byte) *Result {
 		f.exportAudit(written)
 		return &Result{Index: index, Err: err}
 	}
+	env.Meta.ApprovalID = "" // drawn in case it was held; it was not
 	value, err := def.apply(tx, e, env.Command)
 	if err == nil {
 		value, err = afterApply(tx, e, &env, value, &written)
@@ -67,7 +68,7 @@ func (f *FSM) applyAudited(index uint64, payload []byte) *Result {
 				tx.Abort()
 				return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "audit: %v", ferr)}
 			}
-			value, err = a, nil
+			value, err = &ApprovalDecision{Approval: a}, nil
 			written = append(written, entry)
 		}
 	}
@@ -130,7 +131,7 @@ func appendAudit(tx *memdb.Txn, env Env, meta AuditMeta, action, target, result,
 	e := &AuditEntry{
 		Seq: head.Seq + 1, Time: meta.Time.UTC(), Index: env.Index, Node: meta.Node, RequestID: meta.RequestID,
 		AccountID: acct, Principal: meta.Principal, TokenHMAC: meta.TokenHMAC, SourceIP: meta.SourceIP,
-		Action: action, Target: target, Result: result, Error: detail, Prev: head.Hash,
+		Action: action, Target: target, Result: result, Error: detail, ApprovalID: meta.ApprovalID, Prev: head.Hash,
 	}
 	e.Hash = AuditEntryHash(e)
 	if err := insert(tx, tableAuditLog, e); err != nil {

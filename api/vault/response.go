@@ -72,6 +72,9 @@ var errPermissionDenied = iamerr.New(iamerr.Denied, "permission denied")
 // renderError maps an error kind to Vault's status and body. This is the one
 // place the Vault dialect chooses error statuses.
 func renderError(c echo.Context, err error) error {
+	if held, werr := respondPending(c, err); held { // multi-user approval (approvals.go)
+		return werr
+	}
 	e := iamerr.As(err)
 	switch e.Kind {
 	case iamerr.Invalid, iamerr.Conflict, iamerr.Limit:
