@@ -103,7 +103,7 @@ func (n *Node) LoginUserpass(ctx context.Context, m *fsm.AuthMount, username, pa
 	}
 	user := st.UserpassUser(m.Accessor, username)
 	if user == nil {
-		checkPassword(dummyHash, password)
+		checkPassword(dummyHash(), password)
 		return nil, errBadCredentials
 	}
 	if !checkPassword(user.PasswordHash, password) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -39,8 +40,9 @@ func hashPassword(password string) string {
 }
 
 // dummyHash is checked against when a user does not exist, so that an
-// unknown name costs as much time as a wrong password.
-var dummyHash = hashPassword("iamd: no such user")
+// unknown name costs as much time as a wrong password. It is made on first
+// use: every process start (and the CLI) would pay for it otherwise.
+var dummyHash = sync.OnceValue(func() string { return hashPassword("iamd: no such user") })
 
 // checkPassword reports whether password matches a stored hash.
 func checkPassword(hash, password string) bool {
