@@ -433,3 +433,48 @@ func TestUserpassUserLockout(t *testing.T) {
 		t.Fatalf("locked-users after success %v", got)
 	}
 }
+
+// TestTOTPSkewAndAlgorithms: skew 1 accepts the previous step's code and
+// skew 0 does not; SHA256 and SHA512 methods with 8 digits work end to end
+// (Vault issue 17389).
+func TestTOTPSkewAndAlgorithms(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		method    map[string]any
+		opts      totp.ValidateOpts
+		prevValid bool
+	}{
+		{"sha1-skew1", map[string]any{"skew": 1}, totp.ValidateOpts{Period: 30, Digits: 6, Algorithm: otp.AlgorithmSHA1}, true},
+		{"sha1-skew0", map[string]any{"skew": 0}, totp.ValidateOpts{Period: 30, Digits: 6, Algorithm: otp.AlgorithmSHA1}, false},
+		{"sha256-8", map[string]any{"algorithm": "SHA256", "digits": 8, "period": 60},
+			totp.ValidateOpts{Period: 60, Digits: 8, Algorithm: otp.AlgorithmSHA256}, true},
+		{"sha512-8", map[string]any{"algorithm": "SHA512", "digits": 8},
+			totp.ValidateOpts{Period: 30, Digits: 8, Algorithm: otp.AlgorithmSHA512}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newMFAEnv(t, tc.method)
+			at := func(d time.Duration) string {
+				c, err := totp.GenerateCodeCustom(e.secret, e.clock.Now().Add(d), tc.opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			period := time.Duration(tc.opts.Period) * time.Second
+			_, err := e.validate(t, e.pending(t), e.methodID, at(-period))
+			if tc.prevValid && err != nil {
+				t.Fatalf("previous step's code refused: %v", err)
+			}
+			if !tc.prevValid {
+				wantForbiddenContaining(t, err, "MFA credentials not supplied or incorrect")
+			}
+			// Two steps back is outside any skew.
+			e.clock.Add(period)
+			_, err = e.validate(t, e.pending(t), e.methodID, at(-2*period))
+			wantForbiddenContaining(t, err, "MFA credentials not supplied or incorrect")
+			if _, err := e.validate(t, e.pending(t), e.methodID, at(0)); err != nil {
+				t.Fatalf("current code: %v", err)
+			}
+		})
+	}
+}
