@@ -7,6 +7,7 @@
 //	iamd operator raft list-peers | remove-peer NODE_ID
 //	iamd operator raft snapshot save FILE | restore [-force] FILE
 //	iamd operator members
+//	iamd audit verify [-head=HASH] FILE
 //	iamd login -method=userpass [-path=P] [-mfa=METHOD:CODE] username=NAME [password=PW]
 //
 // Client commands take -address (default $IAMD_ADDR, else $VAULT_ADDR, else
