@@ -114,6 +114,12 @@ func (n *Node) VaultACL(caller *Caller) *acl.ACL {
 
 // AllowVault reports whether caller may perform op on path.
 func (n *Node) AllowVault(caller *Caller, path string, op VaultOperation) bool {
+	if caller.Token != nil && caller.Token.EntityID != "" {
+		// Vault refuses every request of a token whose entity is disabled.
+		if e := n.fsm.State().Entity(caller.Token.EntityID); e != nil && e.Disabled {
+			return false
+		}
+	}
 	if caller.IsRoot() {
 		return true
 	}

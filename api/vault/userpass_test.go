@@ -284,4 +284,10 @@ func TestEntityAndGroupPoliciesAreEnforced(t *testing.T) {
 	if ip, _ := self.Data["identity_policies"].([]any); err != nil || len(ip) != 2 || ip[0] != "entity-reader" {
 		t.Fatalf("lookup-self identity_policies: %v %v", self.Data["identity_policies"], err)
 	}
+	// A disabled entity's tokens are refused, and it cannot log in.
+	idWrite(t, c, own, map[string]any{"disabled": true})
+	_, err = alice.Auth().Token().LookupSelf()
+	idWantError(t, err, 403, "permission denied")
+	_, err = upLogin(d, t, "userpass", "alice", "pw")
+	idWantError(t, err, 403, "permission denied")
 }
