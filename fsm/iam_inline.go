@@ -117,6 +117,11 @@ func entityExists(tx *memdb.Txn, acct, typ, id, name string) error {
 			return nil
 		}
 		return noSuchGroup(name)
+	case EntityRole:
+		if roleByID(tx, acct, id) != nil {
+			return nil
+		}
+		return NoSuchRole(name)
 	}
 	return iamerr.New(iamerr.Invalid, "unknown entity type %q", typ)
 }

@@ -184,6 +184,8 @@ func applyDeleteUser(tx *memdb.Txn, env Env, cmd *DeleteUser) (any, error) {
 		return nil, deleteConflict("Cannot delete entity, must remove user from all groups first.")
 	case count(tx, tableServiceAccounts, "parent", u.UserID) > 0:
 		return nil, deleteConflict("Cannot delete entity, must delete service accounts first.")
+	case count(tx, tableMFADevices, "user", u.UserID) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete MFA device first.")
 	}
 	return nil, tx.Delete(tableIAMUsers, u)
 }

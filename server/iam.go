@@ -28,6 +28,9 @@ type iamState struct {
 	// selfServiceOff disables SeaweedFS-style self-service (spec §2.4),
 	// which is on by default.
 	selfServiceOff atomic.Bool
+	// mfaSelfServiceOff disables MFA self-enrolment without a policy
+	// (iam_mfa_devices.go), on by default.
+	mfaSelfServiceOff atomic.Bool
 	// policies holds compiled identity policies, sets each user's policy
 	// set as of an applied index (iam_policy_sources.go).
 	policies iamPolicyCache
@@ -51,7 +54,7 @@ const (
 	PrincipalRoot           PrincipalType = "Account"
 	PrincipalUser           PrincipalType = "User"
 	PrincipalServiceAccount PrincipalType = "ServiceAccount"
-	// PrincipalAssumedRole is for STS role sessions (not yet issued).
+	// PrincipalAssumedRole is for STS role sessions.
 	PrincipalAssumedRole PrincipalType = "AssumedRole"
 )
 
@@ -74,6 +77,10 @@ type AWSCaller struct {
 	// MFA is set for session credentials only (STS): long-term keys carry
 	// neither aws:MultiFactorAuthPresent nor aws:MultiFactorAuthAge.
 	MFA *MFAContext
+	// Session is set for STS session credentials (sts_auth.go); Role for
+	// an assumed-role session (User is then nil).
+	Session *SessionInfo
+	Role    *fsm.IAMRole
 }
 
 // MFAContext is what a session knows about the MFA used to make it.

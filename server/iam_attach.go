@@ -15,6 +15,7 @@ import (
 var attachActions = map[string]struct{ attach, detach, list string }{
 	fsm.EntityUser:  {"iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:ListAttachedUserPolicies"},
 	fsm.EntityGroup: {"iam:AttachGroupPolicy", "iam:DetachGroupPolicy", "iam:ListAttachedGroupPolicies"},
+	fsm.EntityRole:  {"iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies"},
 }
 
 // AttachPolicy attaches a managed policy to a user or group; attaching it
@@ -129,6 +130,10 @@ func (n *Node) ListEntitiesForPolicy(c *AWSCaller, arn, filter, pathPrefix, mark
 		case fsm.EntityGroup:
 			if g := st.IAMGroupByID(a.EntityID); g != nil && (filter == "" || filter == "Group" || strings.HasSuffix(filter, "ManagedPolicy")) {
 				out = append(out, PolicyEntity{Type: fsm.EntityGroup, Name: g.GroupName, ID: g.GroupID, path: g.Path})
+			}
+		case fsm.EntityRole:
+			if r := st.IAMRoleByID(a.EntityID); r != nil && (filter == "" || filter == "Role" || strings.HasSuffix(filter, "ManagedPolicy")) {
+				out = append(out, PolicyEntity{Type: fsm.EntityRole, Name: r.RoleName, ID: r.RoleID, path: r.Path})
 			}
 		}
 	}

@@ -60,6 +60,9 @@ func (n *Node) AuthenticateAWS(r *http.Request, body []byte, service string) (*A
 			service = "sts"
 		}
 	}
+	if s.SecurityToken != "" && isSessionKeyID(s.AccessKeyID) {
+		return n.authenticateSession(r, s, service) // sts_auth.go
+	}
 	st := n.State()
 	k := st.AccessKey(s.AccessKeyID)
 	// Long-term keys carry no session token (spec §2.2 Token).

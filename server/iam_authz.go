@@ -30,13 +30,13 @@ func (n *Node) authorizeIAM(c *AWSCaller, action, resource string, extra map[str
 	if c == nil {
 		return iamerr.WithCode(iamerr.Denied, "AccessDenied", "Request is not authenticated.")
 	}
+	if c.Type != PrincipalAssumedRole && c.MFA != nil && !c.MFA.Present && hasPrefixFold(action, "iam:") {
+		// AWS: a GetSessionToken session made without MFA (the root's
+		// too) may not call the IAM API at all.
+		return accessDenied(c, action, resource, "because IAM actions need a session authenticated with MFA")
+	}
 	if c.IsRoot() {
 		return nil
-	}
-	if c.Type == PrincipalUser && c.MFA != nil && !c.MFA.Present && hasPrefixFold(action, "iam:") {
-		// AWS: a GetSessionToken session made without MFA may not call
-		// the IAM API at all.
-		return accessDenied(c, action, resource, "because IAM actions need a session authenticated with MFA")
 	}
 	req := policy.Request{Action: action, Resource: resource, Context: n.callerContext(c)}
 	for k, v := range extra {
@@ -58,6 +58,9 @@ func (n *Node) authorizeIAM(c *AWSCaller, action, resource string, extra map[str
 // account is its parent user narrowed by its own policy, when it has one:
 // both must allow, and a Deny in either wins.
 func (n *Node) callerDecision(c *AWSCaller, req policy.Request) policy.Decision {
+	if c.Role != nil {
+		return n.roleSessionDecision(c, req) // sts_authz.go
+	}
 	if c.User == nil {
 		return policy.ImplicitDeny
 	}
@@ -133,6 +136,7 @@ func (n *Node) callerContext(c *AWSCaller) map[string][]string {
 			set("aws:multifactorauthage", strconv.FormatInt(int64(t.Sub(c.MFA.AuthTime)/time.Second), 10))
 		}
 	}
+	addSessionContext(ctx, c) // sts_authz.go
 	return ctx
 }
 

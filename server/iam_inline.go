@@ -23,12 +23,14 @@ type PolicyOwner struct {
 var inlineActions = map[string]struct{ put, get, del, list string }{
 	fsm.EntityUser:  {"iam:PutUserPolicy", "iam:GetUserPolicy", "iam:DeleteUserPolicy", "iam:ListUserPolicies"},
 	fsm.EntityGroup: {"iam:PutGroupPolicy", "iam:GetGroupPolicy", "iam:DeleteGroupPolicy", "iam:ListGroupPolicies"},
+	fsm.EntityRole:  {"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies"},
 }
 
 // inlineQuota is the aggregate size quota of an owner type's inline policies.
 var inlineQuota = map[string]policy.Quota{
 	fsm.EntityUser:  policy.UserInlineQuota,
 	fsm.EntityGroup: policy.GroupInlineQuota,
+	fsm.EntityRole:  policy.RoleInlineQuota,
 }
 
 // resolvedOwner is an owner found in the state (ID "" when missing) with
@@ -45,6 +47,12 @@ func (n *Node) resolveOwner(st *fsm.State, acct string, o PolicyOwner) resolvedO
 			return resolvedOwner{u.UserID, u.UserName, arn}
 		}
 		return resolvedOwner{"", o.Name, arn}
+	case fsm.EntityRole:
+		r, arn := roleResource(st, acct, o.Name)
+		if r != nil {
+			return resolvedOwner{r.RoleID, r.RoleName, arn}
+		}
+		return resolvedOwner{"", o.Name, arn}
 	default:
 		g, arn := groupResource(st, acct, o.Name)
 		if g != nil {
@@ -57,6 +65,9 @@ func (n *Node) resolveOwner(st *fsm.State, acct string, o PolicyOwner) resolvedO
 func (r resolvedOwner) missing(typ string) error {
 	if typ == fsm.EntityUser {
 		return noSuchUserNamed(r.name)
+	}
+	if typ == fsm.EntityRole {
+		return fsm.NoSuchRole(r.name)
 	}
 	return noSuchGroupNamed(r.name)
 }

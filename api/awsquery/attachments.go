@@ -104,9 +104,12 @@ func listEntitiesForPolicy(r *Request) (any, error) {
 	out := listEntitiesResult{PolicyGroups: List[policyGroupXML]{}, PolicyUsers: List[policyUserXML]{},
 		PolicyRoles: List[policyRoleXML]{}, IsTruncated: page.IsTruncated, Marker: page.Marker}
 	for _, e := range page.Items {
-		if e.Type == fsm.EntityUser {
+		switch e.Type {
+		case fsm.EntityUser:
 			out.PolicyUsers = append(out.PolicyUsers, policyUserXML{UserName: e.Name, UserID: e.ID})
-		} else {
+		case fsm.EntityRole:
+			out.PolicyRoles = append(out.PolicyRoles, policyRoleXML{RoleName: e.Name, RoleID: e.ID})
+		default:
 			out.PolicyGroups = append(out.PolicyGroups, policyGroupXML{GroupName: e.Name, GroupID: e.ID})
 		}
 	}

@@ -60,6 +60,7 @@ type inlineOwner struct {
 var inlineOwners = []inlineOwner{
 	{"User", fsm.EntityUser, "UserName", ExistingUserNameRule},
 	{"Group", fsm.EntityGroup, "GroupName", EntityNameRule},
+	{"Role", fsm.EntityRole, "RoleName", NewUserNameRule},
 }
 
 func (o inlineOwner) read(p *Params) server.PolicyOwner {
@@ -82,6 +83,7 @@ func putInlinePolicy(r *Request, o inlineOwner) (any, error) {
 type inlinePolicyResult struct {
 	UserName       string         `xml:"UserName,omitempty"`
 	GroupName      string         `xml:"GroupName,omitempty"`
+	RoleName       string         `xml:"RoleName,omitempty"`
 	PolicyName     string         `xml:"PolicyName"`
 	PolicyDocument PolicyDocument `xml:"PolicyDocument"`
 }
@@ -98,9 +100,12 @@ func getInlinePolicy(r *Request, o inlineOwner) (any, error) {
 		return nil, err
 	}
 	out := inlinePolicyResult{PolicyName: ip.PolicyName, PolicyDocument: PolicyDocument(ip.Document)}
-	if o.typ == fsm.EntityUser {
+	switch o.typ {
+	case fsm.EntityUser:
 		out.UserName = ownerName
-	} else {
+	case fsm.EntityRole:
+		out.RoleName = ownerName
+	default:
 		out.GroupName = ownerName
 	}
 	return out, nil
