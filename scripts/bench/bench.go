@@ -165,6 +165,31 @@ func (b *bench) runPhases() {
 		}
 		fmt.Println()
 	}
+	if b.o.keep {
+		saveDiagnostics(b.ic, b.dir)
+	}
+}
+
+// saveDiagnostics keeps every node's /v1/sys/metrics and allocation profile
+// in the working directory (with -keep), for the Raft timings and the
+// allocations behind the figures.
+func saveDiagnostics(ic *iamdCluster, dir string) {
+	for _, n := range ic.alive() {
+		for path, file := range map[string]string{"/v1/sys/metrics": n.id + ".metrics", "/v1/sys/pprof/allocs": n.id + "-allocs.pprof"} {
+			req, _ := http.NewRequest(http.MethodGet, n.api+path, nil)
+			req.Header.Set("X-Vault-Token", ic.token)
+			resp, err := ic.http.Do(req)
+			if err != nil {
+				continue
+			}
+			f, err := os.Create(filepath.Join(dir, file))
+			if err == nil {
+				io.Copy(f, resp.Body)
+				f.Close()
+			}
+			resp.Body.Close()
+		}
+	}
 }
 
 func (b *bench) failover() {

@@ -54,7 +54,9 @@ func main() {
 	flag.IntVar(&o.scaleUsers, "scale-users", 1_000_000, "users in the scale phase")
 	flag.StringVar(&o.profile, "profile", "", "save a 10 s CPU profile of the iamd leader during the 64-client run of this phase (e.g. read) to DIR/cpu-PHASE.pprof")
 	flag.BoolVar(&o.leaderOnly, "leader-only", false, "send every iamd request to the leader (shows what forwarding costs)")
+	serverEnv := flag.String("server-env", "", "space-separated VAR=value added to the iamd and etcd processes' environment (e.g. GOGC=400)")
 	flag.Parse()
+	procEnv = strings.Fields(*serverEnv)
 	for _, f := range strings.Split(clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {

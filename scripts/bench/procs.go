@@ -21,6 +21,10 @@ type proc struct {
 	done chan struct{}
 }
 
+// procEnv is added to the environment of every server process started
+// (-server-env, e.g. GOGC=400 to try a GC setting).
+var procEnv []string
+
 func startProc(name, logPath string, bin string, args ...string) (*proc, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -28,6 +32,7 @@ func startProc(name, logPath string, bin string, args ...string) (*proc, error) 
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), procEnv...)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
