@@ -117,7 +117,8 @@ func qrPNG(label, seed string) ([]byte, error) {
 }
 
 // mfaTarget is the user an MFA action is about: UserName, or the caller
-// when it is absent (the root's devices belong to the account ID).
+// when it is absent (the root's devices belong to the account ID, which
+// also names the root as UserName).
 type mfaTarget struct {
 	id, name, arn string
 	own           bool
@@ -136,6 +137,11 @@ func (n *Node) resolveMFATarget(c *AWSCaller, name string) (mfaTarget, error) {
 		return mfaTarget{}, validationError("Must specify userName when calling with non-User credentials")
 	}
 	u, arn := userResource(n.State(), c.AccountID, name)
+	if u == nil && name == c.AccountID {
+		// The root has no user name; SDKs insist on one for
+		// EnableMFADevice, so the account ID names it.
+		return mfaTarget{id: c.AccountID, arn: RootArn(c.AccountID), own: c.Type == PrincipalRoot}, nil
+	}
 	t := mfaTarget{name: name, arn: arn}
 	if u != nil {
 		t.id, t.name = u.UserID, u.UserName
