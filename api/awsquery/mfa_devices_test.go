@@ -53,7 +53,7 @@ func TestVirtualMFADeviceLifecycle(t *testing.T) {
 			AuthenticationCode1: aws.String(c1), AuthenticationCode2: aws.String(c2)})
 		return err
 	}
-	wantCode(t, enable(cur, prev), "InvalidAuthenticationCode") // not in order
+	wantCode(t, enable(cur, prev), "InvalidAuthenticationCode")  // not in order
 	wantCode(t, enable(prev, next), "InvalidAuthenticationCode") // not consecutive
 	wantCode(t, enable(wrong(cur), next), "InvalidAuthenticationCode")
 	wantCode(t, enable("12345", cur), "ValidationError")
