@@ -340,6 +340,9 @@ func afterApply(tx *memdb.Txn, env Env, ev *auditEnvelope, value any, written *[
 	if err := recordLoginSession(tx, ev.Meta, value); err != nil {
 		return nil, err
 	}
+	if err := recordPasswordHistory(tx, ev); err != nil {
+		return nil, err
+	}
 	if d, ok := value.(*ApprovalDecision); ok && d.Failure == "" && d.Approval.Status == ApprovalApproved {
 		if err := carryOut(tx, env, d.Approval, written); err != nil {
 			return nil, err

@@ -146,6 +146,9 @@ func (n *Node) WriteUserpassUser(ctx context.Context, m *fsm.AuthMount, username
 	if err != nil {
 		return err
 	}
+	if err := n.checkNewPassword(m, username, req.Password); err != nil { // password_policy.go
+		return err
+	}
 	hash, err := passwordHashFor(req.Password, req.PasswordHash)
 	if err != nil {
 		return err
@@ -163,6 +166,9 @@ func (n *Node) SetUserpassPassword(ctx context.Context, m *fsm.AuthMount, userna
 	}
 	username, err := NormalizeUsername(username)
 	if err != nil {
+		return err
+	}
+	if err := n.checkNewPassword(m, username, req.Password); err != nil { // password_policy.go
 		return err
 	}
 	hash, err := passwordHashFor(req.Password, req.PasswordHash)

@@ -17,7 +17,7 @@ func (a *API) securityRoutes() []Route {
 	return append([]Route{
 		{Pattern: "sys/security/settings", Ops: settings},
 		{Pattern: "sys/account/security", Ops: settings},
-	}, a.muaRoutes()...)
+	}, append(a.muaRoutes(), a.passwordPolicyRoutes()...)...)
 }
 
 func securitySettingsData(s *fsm.AccountSecurity) map[string]any {
