@@ -24,7 +24,9 @@ type TOTPEnrollment struct {
 	Barcode string // base64 PNG; "" when the method's qr_size is 0
 }
 
-func totpAAD(methodID, entityID string) string { return "totp/" + methodID + "/" + entityID }
+// totpAAD binds a sealed seed to its method. It is not bound to the entity,
+// so that merging entities can move a seed without the keyring.
+func totpAAD(methodID string) string { return "totp/" + methodID }
 
 func otpAlgorithm(name string) otp.Algorithm {
 	switch name {
@@ -60,7 +62,7 @@ func newTOTPKey(k *keyring.Keyring, m *fsm.MFAMethod, entityID string) ([]byte, 
 		}
 		out.Barcode = base64.StdEncoding.EncodeToString(buf.Bytes())
 	}
-	return k.Seal([]byte(key.Secret()), totpAAD(m.ID, entityID)), out, nil
+	return k.Seal([]byte(key.Secret()), totpAAD(m.ID)), out, nil
 }
 
 // canonicalCode reports whether code is exactly digits decimal digits:
@@ -114,7 +116,7 @@ func mfaAttempt(k *keyring.Keyring, m *fsm.MFAMethod, entity *fsm.Entity, entity
 	if !a.Canonical {
 		return a
 	}
-	secret, err := k.Open(sealed, totpAAD(m.ID, entityID))
+	secret, err := k.Open(sealed, totpAAD(m.ID))
 	if err != nil {
 		return a
 	}

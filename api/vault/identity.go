@@ -29,6 +29,7 @@ func (a *API) identityRoutes() []Route {
 			server.OpDelete: a.deleteEntity(selectByName),
 		}),
 		identityRoute("entity/batch-delete", ops{server.OpUpdate: a.batchDeleteEntities}),
+		identityRoute("entity/merge", ops{server.OpUpdate: a.mergeEntities}),
 		identityRoute("lookup/entity", ops{server.OpUpdate: a.lookupEntity}),
 		identityRoute("entity-alias", ops{server.OpUpdate: a.writeAlias}),
 		identityRoute("entity-alias/id", ops{server.OpList: a.listAliases}),

@@ -2,15 +2,13 @@ package vault
 
 import (
 	"iamd/fsm"
-	"iamd/iamerr"
 	"iamd/server"
 )
 
 // Login MFA configuration paths (spec/vault.md §5.1-5.2): TOTP methods, the
 // type-independent method reads, and login enforcements. The static routes
 // totp/generate, totp/admin-generate and totp/admin-destroy belong to the
-// login flow; echo prefers static segments over :method_id, so adding them
-// later needs no change here.
+// login flow (login.go); echo prefers static segments over :method_id.
 
 func (a *API) mfaRoutes() []Route {
 	// The login flow's paths (login.go) ride along with the configuration
@@ -72,14 +70,10 @@ func (a *API) updateTOTPMethod(r *Request) (*Response, error) {
 	return nil, a.node.UpdateTOTPMethod(r.Context, r.Param("method_id"), req)
 }
 
+// deleteTOTPMethod refuses a method an enforcement uses with 400 and
+// Vault's message (Vault itself answers 500, which clients retry).
 func (a *API) deleteTOTPMethod(r *Request) (*Response, error) {
-	err := a.node.DeleteMFAMethod(r.Context, r.Param("method_id"), server.MFATypeTOTP)
-	if err != nil && iamerr.As(err).Code == fsm.ErrCodeMethodInUse {
-		// Vault returns this refusal as a plain Go error, which its HTTP
-		// layer answers with 500; clients match on that.
-		return nil, iamerr.New(iamerr.Internal, "%s", iamerr.As(err).Message)
-	}
-	return nil, err
+	return nil, a.node.DeleteMFAMethod(r.Context, r.Param("method_id"), server.MFATypeTOTP)
 }
 
 // mfaMethodData is the read answer for a method (spec/vault.md §5.1).
