@@ -47,7 +47,7 @@ func (n *Node) recordKeyUse(akid string, now time.Time, service, region string) 
 	slot.last.Store(&fsm.KeyUse{Time: time.Unix(sec, 0).UTC(), Service: service, Region: region})
 }
 
-// KeyLastUsed returns the newest known use of a key: the replicated one or
+// keyLastUsed returns the newest known use of a key: the replicated one or
 // this node's unflushed one; nil if never used.
 func (n *Node) keyLastUsed(k *fsm.AccessKey) *fsm.KeyUse {
 	use := k.LastUsed
@@ -93,7 +93,7 @@ func (n *Node) FlushKeyUses(ctx context.Context) error {
 		return err
 	}
 	for slot, use := range pending {
-		slot.flushed.CompareAndSwap(slot.flushed.Load(), use)
+		slot.flushed.Store(use)
 	}
 	return nil
 }
