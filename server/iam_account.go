@@ -16,8 +16,7 @@ type SummaryEntry struct {
 }
 
 // GetAccountSummary counts the account's entities and lists its quotas.
-// Entities iamd does not have yet (roles, MFA devices, server
-// certificates, instance profiles, providers) count zero.
+// Entities iamd does not have yet (server certificates, instance profiles, providers) count zero.
 func (n *Node) GetAccountSummary(c *AWSCaller) ([]SummaryEntry, error) {
 	if err := n.AuthorizeIAM(c, "iam:GetAccountSummary", "*"); err != nil {
 		return nil, err
@@ -28,6 +27,7 @@ func (n *Node) GetAccountSummary(c *AWSCaller) ([]SummaryEntry, error) {
 	for _, p := range policies {
 		versions += len(st.PolicyVersions(p.PolicyID))
 	}
+	roles, devices, inUse, rootMFA := mfaSummary(st, c.AccountID) // sts_summary.go
 	rootKeys := 0
 	if len(st.OwnAccessKeys(c.AccountID, "")) > 0 {
 		rootKeys = 1
@@ -37,8 +37,8 @@ func (n *Node) GetAccountSummary(c *AWSCaller) ([]SummaryEntry, error) {
 		{"UsersQuota", fsm.MaxUsersPerAccount},
 		{"Groups", len(st.IAMGroups(c.AccountID))},
 		{"GroupsQuota", fsm.MaxGroupsPerAccount},
-		{"Roles", 0},
-		{"RolesQuota", 1000},
+		{"Roles", roles},
+		{"RolesQuota", fsm.MaxRolesPerAccount},
 		{"Policies", len(policies)},
 		{"PoliciesQuota", fsm.MaxPoliciesPerAccount},
 		{"PolicyVersionsInUse", versions},
@@ -55,9 +55,9 @@ func (n *Node) GetAccountSummary(c *AWSCaller) ([]SummaryEntry, error) {
 		{"AttachedPoliciesPerRoleQuota", fsm.MaxAttachedPolicies},
 		{"AccessKeysPerUserQuota", fsm.MaxKeysPerUser},
 		{"SigningCertificatesPerUserQuota", 2},
-		{"MFADevices", 0},
-		{"MFADevicesInUse", 0},
-		{"AccountMFAEnabled", 0},
+		{"MFADevices", devices},
+		{"MFADevicesInUse", inUse},
+		{"AccountMFAEnabled", rootMFA},
 		{"AccountAccessKeysPresent", rootKeys},
 		{"AccountSigningCertificatesPresent", 0},
 		{"ServerCertificates", 0},

@@ -120,6 +120,10 @@ func TestRootMFADeviceAndLockout(t *testing.T) {
 	if len(mine.MFADevices) != 1 || *mine.MFADevices[0].SerialNumber != serial {
 		t.Fatalf("root devices: %+v", mine.MFADevices)
 	}
+	sum := must[*iam.GetAccountSummaryOutput](t)(root.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})).SummaryMap
+	if sum["MFADevices"] != 1 || sum["MFADevicesInUse"] != 1 || sum["AccountMFAEnabled"] != 1 {
+		t.Fatalf("summary %v", sum)
+	}
 	// Resync with the next two periods; then five wrong pairs lock the
 	// device: even right codes are refused until the window ends.
 	clock.Advance(time.Minute)
