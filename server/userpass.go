@@ -101,6 +101,14 @@ type UserpassUserRequest struct {
 	Token        TokenFieldsRequest
 }
 
+// userpassTarget checks the mount and normalizes the user name of a write.
+func userpassTarget(m *fsm.AuthMount, username string) (string, error) {
+	if err := userpassMount(m); err != nil {
+		return "", err
+	}
+	return NormalizeUsername(username)
+}
+
 func userpassMount(m *fsm.AuthMount) error {
 	if m == nil || m.Type != "userpass" {
 		return iamerr.New(iamerr.NotFound, "")
@@ -131,10 +139,7 @@ func passwordHashFor(password, given *string) (*string, error) {
 
 // WriteUserpassUser creates or updates a user of a userpass mount.
 func (n *Node) WriteUserpassUser(ctx context.Context, m *fsm.AuthMount, username string, req UserpassUserRequest) error {
-	if err := userpassMount(m); err != nil {
-		return err
-	}
-	username, err := NormalizeUsername(username)
+	username, err := userpassTarget(m, username)
 	if err != nil {
 		return err
 	}
@@ -161,10 +166,7 @@ func (n *Node) WriteUserpassUser(ctx context.Context, m *fsm.AuthMount, username
 
 // SetUserpassPassword changes an existing user's password.
 func (n *Node) SetUserpassPassword(ctx context.Context, m *fsm.AuthMount, username string, req UserpassUserRequest) error {
-	if err := userpassMount(m); err != nil {
-		return err
-	}
-	username, err := NormalizeUsername(username)
+	username, err := userpassTarget(m, username)
 	if err != nil {
 		return err
 	}
@@ -186,10 +188,7 @@ func (n *Node) SetUserpassPassword(ctx context.Context, m *fsm.AuthMount, userna
 
 // SetUserpassPolicies replaces an existing user's token policies.
 func (n *Node) SetUserpassPolicies(ctx context.Context, m *fsm.AuthMount, username string, policies []string) error {
-	if err := userpassMount(m); err != nil {
-		return err
-	}
-	username, err := NormalizeUsername(username)
+	username, err := userpassTarget(m, username)
 	if err != nil {
 		return err
 	}
