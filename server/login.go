@@ -97,7 +97,7 @@ func (n *Node) LoginUserpass(ctx context.Context, m *fsm.AuthMount, username, pa
 	}
 	st := n.State()
 	now := n.now().UTC()
-	policy := LockoutPolicyFor(m)
+	policy := n.accountLockout(m, LockoutPolicyFor(m)) // password_policy.go
 	if !policy.Disabled && st.LoginLockout(m.Accessor, username).Locked(now) {
 		return nil, iamerr.New(iamerr.Denied, "permission denied")
 	}

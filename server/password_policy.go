@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"iamd/fsm"
@@ -130,4 +131,21 @@ func (n *Node) checkNewPassword(m *fsm.AuthMount, username string, password *str
 		return nil
 	}
 	return n.CheckPasswordPolicy("", fsm.UserpassKey(m.Accessor, username), *password)
+}
+
+// accountLockout applies the account password policy's lockout settings
+// to a mount that sets none of its own (a mount's tune settings are more
+// specific and win).
+func (n *Node) accountLockout(m *fsm.AuthMount, p fsm.LockoutPolicy) fsm.LockoutPolicy {
+	pol := n.fsm.State().PasswordPolicy("")
+	if pol == nil {
+		return p
+	}
+	if m.Config.LockoutThreshold <= 0 && pol.LockoutThreshold > 0 {
+		p.Threshold = pol.LockoutThreshold
+	}
+	if m.Config.LockoutDuration <= 0 && pol.LockoutMinutes > 0 {
+		p.Duration = time.Duration(pol.LockoutMinutes) * time.Minute
+	}
+	return p
 }
