@@ -264,3 +264,25 @@ func (n *Node) RevokeSessions(ctx context.Context, c *AWSCaller, kind, name stri
 	_, err := n.apply(ctx, fsm.CmdRevokeSessions, cmd)
 	return err
 }
+
+// CreateTemporaryAccessCredentials is Wasabi's compatibility action made
+// safe: the request must be SigV4-signed with the caller's long-term key
+// (no password is ever accepted), and when the caller has an MFA device
+// enabled a code from it is required. It issues GetSessionToken's
+// credentials (duration 0: the default; at most 129600 s).
+func (n *Node) CreateTemporaryAccessCredentials(ctx context.Context, c *AWSCaller, duration int, code string) (*Credentials, error) {
+	principal := c.UserID
+	if c.IsRoot() {
+		principal = c.AccountID
+	}
+	serial := ""
+	if devs := n.State().UserMFADevices(principal); len(devs) > 0 && c.Session == nil {
+		if code == "" {
+			return nil, stsDenied("An MFA token is required: the user has an MFA device.")
+		}
+		serial = devs[0].SerialNumber
+	} else if code != "" {
+		return nil, stsDenied("MultiFactorAuthentication failed, unable to validate MFA code.")
+	}
+	return n.GetSessionToken(ctx, c, duration, serial, code)
+}

@@ -1,6 +1,7 @@
 package awsquery_test
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +137,35 @@ func TestSessionTokenTampering(t *testing.T) {
 	signedSessionPost(t, d, creds, "sts", clock.Now(), callerIdentityForm).wantError(t, 403, "InvalidClientTokenId")
 	fresh := must[*sts.GetSessionTokenOutput](t)(stsClient(d, ak, sk, "").GetSessionToken(ctx, &sts.GetSessionTokenInput{}))
 	must[*sts.GetCallerIdentityOutput](t)(sessionSTS(d, fresh.Credentials).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}))
+}
+
+func TestCreateTemporaryAccessCredentials(t *testing.T) {
+	d, clock := startWithClock(t)
+	ak, sk := userKey(t, d, "wendy")
+	call := func(kv ...string) rawResponse {
+		return signedPost(t, d, ak, sk, "iam", timeZero, form(append([]string{"Action", "CreateTemporaryAccessCredentials", "SessionName", "console"}, kv...)...))
+	}
+	if r := call("DurationSeconds", "900"); r.Status != 200 || !strings.Contains(r.Body, "<AccessKeyId>ASIA") || !strings.Contains(r.Body, "<Expires>") {
+		t.Fatalf("without a device: %d %s", r.Status, r.Body)
+	}
+	call("Password", "hunter2").wantError(t, 400, "InvalidInput")
+	call("expires", "200000").wantError(t, 400, "ValidationError")
+
+	_, seed := enrol(t, iamClient(d, ak, sk), clock, "wendy", "wendy")
+	call().wantError(t, 403, "AccessDenied")
+	clock.Advance(time.Minute)
+	code := codeAt(t, seed, clock.Now())
+	call("mfa_token", wrong(code)).wantError(t, 403, "AccessDenied")
+	if r := call("mfa_token", code); r.Status != 200 || !strings.Contains(r.Body, "<SessionToken>") {
+		t.Fatalf("with a code: %d %s", r.Status, r.Body)
+	}
+	call("mfa_token", code).wantError(t, 403, "AccessDenied") // spent
+
+	// A password in the URL is refused before anything else is read.
+	req := mustReq(t, "POST", d.URL+"/?Password=hunter2")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	body := "Action=CreateTemporaryAccessCredentials"
+	req.Body = io.NopCloser(strings.NewReader(body))
+	sign(t, req, body, aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, time.Now())
+	do(t, req).wantError(t, 400, "InvalidQueryParameter")
 }
