@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -33,6 +34,7 @@ type PasswordPolicy struct {
 type PasswordHistory struct {
 	Key    string // the userpass user key
 	Hashes []string
+	SetAt  time.Time // when the current password was set (expiry)
 }
 
 // MaxPasswordHistory bounds the history (AWS allows reuse prevention 1..24).
@@ -123,6 +125,7 @@ func recordPasswordHistory(tx *memdb.Txn, ev *auditEnvelope) error {
 		h.Hashes = cur.Hashes
 	}
 	h.Hashes = append([]string{*cmd.PasswordHash}, h.Hashes...)
+	h.SetAt = ev.Meta.Time
 	if len(h.Hashes) > MaxPasswordHistory {
 		h.Hashes = h.Hashes[:MaxPasswordHistory]
 	}
@@ -147,4 +150,13 @@ func (s *State) PasswordHistory(key string) []string {
 		return h.Hashes
 	}
 	return nil
+}
+
+// PasswordSetAt is when a userpass user's password was last set (zero if
+// unknown: set before the history existed).
+func (s *State) PasswordSetAt(key string) time.Time {
+	if h := first[PasswordHistory](s.tx, tablePasswordHistory, "id", key); h != nil {
+		return h.SetAt
+	}
+	return time.Time{}
 }

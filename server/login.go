@@ -114,6 +114,9 @@ func (n *Node) LoginUserpass(ctx context.Context, m *fsm.AuthMount, username, pa
 		}
 		return nil, errBadCredentials
 	}
+	if err := n.checkPasswordExpiry(m, username, now); err != nil { // password_policy.go
+		return nil, err
+	}
 	cmd := fsm.Login{
 		Template: loginTemplate(m, user), Lockout: policy, Time: now, HeaderGiven: headerGiven,
 		PendingTTL: PendingMFATTL,

@@ -149,3 +149,18 @@ func (n *Node) accountLockout(m *fsm.AuthMount, p fsm.LockoutPolicy) fsm.Lockout
 	}
 	return p
 }
+
+// checkPasswordExpiry refuses a login whose password is older than the
+// policy's MaxPasswordAge (it must be reset through users/:name/password).
+func (n *Node) checkPasswordExpiry(m *fsm.AuthMount, username string, now time.Time) error {
+	st := n.fsm.State()
+	pol := st.PasswordPolicy("")
+	if pol == nil || pol.MaxPasswordAge <= 0 {
+		return nil
+	}
+	set := st.PasswordSetAt(fsm.UserpassKey(m.Accessor, username))
+	if !set.IsZero() && now.After(set.Add(time.Duration(pol.MaxPasswordAge)*24*time.Hour)) {
+		return iamerr.WithCode(iamerr.Denied, "PasswordExpired", "password expired: it is older than %d days; an administrator must reset it", pol.MaxPasswordAge)
+	}
+	return nil
+}

@@ -36,3 +36,28 @@ func TestPasswordPolicyLockoutAndUnlock(t *testing.T) {
 	_, err := c.Logical().Write("sys/security/password-policy", map[string]any{"minimum_password_length": 7})
 	idWantError(t, err, 400, "")
 }
+
+func TestPasswordPolicyExpiry(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	d := apitest.StartDev(t, apitest.Options{Now: clock.Now})
+	c := d.VaultClient(t, d.RootToken)
+	idEnableUserpass(t, c, "userpass")
+	idWrite(t, c, "sys/security/password-policy", map[string]any{"max_password_age": 30})
+	idWrite(t, c, "auth/userpass/users/bob", map[string]any{"password": "pw-bob-123"})
+	anon := d.VaultClient(t, "")
+	login := func() error {
+		_, err := anon.Logical().Write("auth/userpass/login/bob", map[string]any{"password": "pw-bob-123"})
+		return err
+	}
+	clock.Advance(29 * 24 * time.Hour)
+	if err := login(); err != nil {
+		t.Fatalf("login before expiry: %v", err)
+	}
+	clock.Advance(2 * 24 * time.Hour)
+	err := login()
+	idWantError(t, err, 403, "password expired: it is older than 30 days; an administrator must reset it")
+	idWrite(t, c, "auth/userpass/users/bob/password", map[string]any{"password": "pw-bob-456"})
+	if _, err := anon.Logical().Write("auth/userpass/login/bob", map[string]any{"password": "pw-bob-456"}); err != nil {
+		t.Fatalf("login after reset: %v", err)
+	}
+}
