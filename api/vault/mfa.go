@@ -2,6 +2,7 @@ package vault
 
 import (
 	"iamd/fsm"
+	"iamd/iamerr"
 	"iamd/server"
 )
 
@@ -70,10 +71,16 @@ func (a *API) updateTOTPMethod(r *Request) (*Response, error) {
 	return nil, a.node.UpdateTOTPMethod(r.Context, r.Param("method_id"), req)
 }
 
-// deleteTOTPMethod refuses a method an enforcement uses with 400 and
-// Vault's message (Vault itself answers 500, which clients retry).
+// deleteTOTPMethod refuses a method an enforcement uses with Vault's
+// message and status: Vault returns the refusal as a plain Go error, which
+// its HTTP layer answers with 500 (spec/vault.md §5.1), and clients match
+// on that.
 func (a *API) deleteTOTPMethod(r *Request) (*Response, error) {
-	return nil, a.node.DeleteMFAMethod(r.Context, r.Param("method_id"), server.MFATypeTOTP)
+	err := a.node.DeleteMFAMethod(r.Context, r.Param("method_id"), server.MFATypeTOTP)
+	if err != nil && iamerr.As(err).Code == fsm.ErrCodeMethodInUse {
+		return nil, iamerr.New(iamerr.Internal, "%s", iamerr.As(err).Message)
+	}
+	return nil, err
 }
 
 // mfaMethodData is the read answer for a method (spec/vault.md §5.1).

@@ -166,7 +166,7 @@ func TestLoginEnforcementCRUD(t *testing.T) {
 
 	// What the enforcement uses cannot go away under it.
 	status, _, body = raw(t, "DELETE", d.URL+"/v1/identity/mfa/method/totp/"+method, d.RootToken, "")
-	if errs := errorsOf(body); status != 400 || len(errs) != 1 || errs[0] != "methodID is still used by an enforcement configuration with ID: "+enfID.(string) {
+	if errs := errorsOf(body); status != 500 || len(errs) != 1 || errs[0] != "methodID is still used by an enforcement configuration with ID: "+enfID.(string) {
 		t.Fatalf("deleting a used method: %d %v", status, body)
 	}
 	idRead(t, c, "identity/mfa/method/totp/"+method)
