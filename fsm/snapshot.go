@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"reflect"
 
 	"github.com/hashicorp/go-memdb"
 	"github.com/hashicorp/raft"
@@ -80,46 +79,6 @@ func writeSnapshot(w io.Writer, db *memdb.MemDB, index uint64) error {
 		}
 	}
 	return bw.Flush()
-}
-
-func readSnapshot(r io.Reader) (*memdb.MemDB, uint64, error) {
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
-	var hdr snapshotHeader
-	if err := dec.Decode(&hdr); err != nil {
-		return nil, 0, fmt.Errorf("read header: %w", err)
-	}
-	if hdr.Format != snapshotFormat || hdr.Version != 1 {
-		return nil, 0, fmt.Errorf("not an iamd snapshot (format %q version %d)", hdr.Format, hdr.Version)
-	}
-	db := newDB()
-	tx := db.Txn(true)
-	for {
-		var rec snapshotRecord
-		err := dec.Decode(&rec)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			tx.Abort()
-			return nil, 0, fmt.Errorf("read record: %w", err)
-		}
-		def, ok := tables[rec.Table]
-		if !ok {
-			tx.Abort()
-			return nil, 0, fmt.Errorf("snapshot has unknown table %q", rec.Table)
-		}
-		obj := reflect.New(def.typ)
-		if err := json.Unmarshal(rec.Object, obj.Interface()); err != nil {
-			tx.Abort()
-			return nil, 0, fmt.Errorf("table %s: %w", rec.Table, err)
-		}
-		if err := tx.Insert(rec.Table, obj.Interface()); err != nil {
-			tx.Abort()
-			return nil, 0, fmt.Errorf("table %s: %w", rec.Table, err)
-		}
-	}
-	tx.Commit()
-	return db, hdr.Index, nil
 }
 
 // Digest is a hash of every table's rows (not of the applied index), equal
