@@ -57,8 +57,9 @@
 //  5. the handler: model checks (ValidationError), then the server operation,
 //     which authorizes (AccessDenied) before any existence check.
 //
-// STS (Version 2011-06-15) will plug in with registerDialect and
-// registerVersionAction; IAM actions use registerAction.
+// STS (Version 2011-06-15, sts.go) is a second dialect on the same endpoint,
+// registered with registerDialect and registerVersionAction; IAM actions use
+// registerAction.
 //
 // This package imports server and iamerr; never fsm internals, raft or
 // another dialect.
