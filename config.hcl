@@ -11,6 +11,18 @@ listener "tcp" {
   # tls_cert_file      = "/etc/iamd/tls/node.pem"
   # tls_key_file       = "/etc/iamd/tls/node-key.pem"
   # max_request_size   = 33554432     # bytes; 32 MiB by default
+  # Abuse limits (docs/reliability.md). Requests beyond a client's share
+  # (by remote IP) get 429, beyond the node's 503 after a 2 s wait;
+  # node-to-node calls and sys/health are never limited.
+  # max_concurrent_requests        = 2048
+  # client_max_concurrent_requests = 256
+  # client_requests_per_second     = 0     # 0: no rate limit
+  # client_burst                   = 0     # default: twice the rate
+  # Timeouts against slow clients (Vault's defaults; "0" for none).
+  # http_read_header_timeout = "10s"
+  # http_read_timeout        = "30s"
+  # http_write_timeout       = "0"
+  # http_idle_timeout        = "5m"
 }
 
 # Clustering: see docs/cluster.md. Other nodes join with

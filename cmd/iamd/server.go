@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"iamd/api"
+	"iamd/api/limit"
 	"iamd/cluster"
 	"iamd/server"
 	"iamd/server/config"
@@ -47,6 +48,9 @@ func runServer(args []string) int {
 	}
 	opts := server.Options{}
 	listen, maxBody := *devListen, int64(config.DefaultMaxRequestSize)
+	timeouts := config.DefaultHTTPTimeouts
+	limits := limit.Config{MaxConcurrent: config.DefaultMaxConcurrentRequests, QueueWait: 2 * time.Second,
+		ClientMaxConcurrent: config.DefaultClientMaxConcurrentRequests}
 	var tlsConfig *tls.Config
 	level := *logLevel
 	if *dev {
@@ -61,6 +65,9 @@ func runServer(args []string) int {
 		opts.Config = cfg
 		l := cfg.Listener[0]
 		listen, maxBody = l.Address, l.MaxRequestSize
+		timeouts = l.Timeouts()
+		limits.MaxConcurrent, limits.ClientMaxConcurrent = l.MaxConcurrentRequests, l.ClientMaxConcurrentRequests
+		limits.ClientRate, limits.ClientBurst = l.ClientRequestsPerSecond, l.ClientBurst
 		if level == "" {
 			level = cfg.LogLevel
 		}
@@ -106,7 +113,11 @@ func runServer(args []string) int {
 		}
 		handler = members.Wrap(handler)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig}
+	// Limits in front of everything (api/limit), and timeouts so that
+	// slow clients (slowloris) cannot hold connections open forever.
+	handler = limit.New(limits, handler)
+	srv := &http.Server{Handler: handler, TLSConfig: tlsConfig,
+		ReadHeaderTimeout: timeouts.ReadHeader, ReadTimeout: timeouts.Read, WriteTimeout: timeouts.Write, IdleTimeout: timeouts.Idle}
 	errc := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {

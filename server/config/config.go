@@ -38,6 +38,15 @@ type Listener struct {
 	TLSClientCAFile string `hcl:"tls_client_ca_file,optional"`
 	// MaxRequestSize in bytes; default 32 MiB as in Vault.
 	MaxRequestSize int64 `hcl:"max_request_size,optional"`
+	// Request limits (api/limit) and HTTP timeouts (listener.go).
+	MaxConcurrentRequests       int     `hcl:"max_concurrent_requests,optional"`
+	ClientMaxConcurrentRequests int     `hcl:"client_max_concurrent_requests,optional"`
+	ClientRequestsPerSecond     float64 `hcl:"client_requests_per_second,optional"`
+	ClientBurst                 int     `hcl:"client_burst,optional"`
+	HTTPReadHeaderTimeout       string  `hcl:"http_read_header_timeout,optional"`
+	HTTPReadTimeout             string  `hcl:"http_read_timeout,optional"`
+	HTTPWriteTimeout            string  `hcl:"http_write_timeout,optional"`
+	HTTPIdleTimeout             string  `hcl:"http_idle_timeout,optional"`
 }
 
 // Cluster configures Raft and gossip.
@@ -185,6 +194,7 @@ func (n *Node) validate(v *validator) {
 		if l.MaxRequestSize < 0 {
 			v.fail("listener", "max_request_size", "max_request_size must not be negative")
 		}
+		l.validateLimits(v)
 	}
 	if n.Cluster == nil {
 		v.fail("", "cluster", "a cluster block with raft_address is required")
@@ -240,6 +250,7 @@ func (n *Node) applyDefaults() {
 	if l.MaxRequestSize == 0 {
 		l.MaxRequestSize = DefaultMaxRequestSize
 	}
+	l.limitDefaults()
 	if n.APIAddr == "" {
 		scheme := "https"
 		if l.TLSDisable {

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 const good = `
@@ -80,5 +81,33 @@ func TestRaftAdvertiseAddress(t *testing.T) {
   raft_advertise_address = "nope"`, 1)
 	if _, err := Parse("config.hcl", []byte(bad)); err == nil || !strings.Contains(err.Error(), "raft_advertise_address") {
 		t.Fatalf("bad advertise address accepted: %v", err)
+	}
+}
+
+func TestListenerLimitsAndTimeouts(t *testing.T) {
+	n, err := Parse("config.hcl", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := n.Listener[0]
+	if l.MaxConcurrentRequests != DefaultMaxConcurrentRequests || l.ClientMaxConcurrentRequests != DefaultClientMaxConcurrentRequests ||
+		l.Timeouts() != DefaultHTTPTimeouts {
+		t.Fatalf("defaults: %+v %+v", l, l.Timeouts())
+	}
+	src := strings.Replace(good, "tls_disable = true", `tls_disable = true
+  client_requests_per_second = 50
+  http_read_timeout = "5s"
+  http_write_timeout = "1m"`, 1)
+	if n, err = Parse("config.hcl", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	if to := n.Listener[0].Timeouts(); to.Read != 5*time.Second || to.Write != time.Minute || to.ReadHeader != DefaultHTTPReadHeaderTimeout ||
+		n.Listener[0].ClientRequestsPerSecond != 50 {
+		t.Fatalf("configured: %+v", to)
+	}
+	bad := strings.Replace(good, "tls_disable = true", `tls_disable = true
+  http_idle_timeout = "soon"`, 1)
+	if _, err := Parse("config.hcl", []byte(bad)); err == nil || !strings.Contains(err.Error(), "http_idle_timeout") {
+		t.Fatalf("bad timeout accepted: %v", err)
 	}
 }

@@ -63,9 +63,10 @@ type node struct {
 	incarnation int
 }
 
-// nodeOptions are extra cluster-block lines (snapshot tuning).
+// nodeOptions are extra lines for the cluster block (snapshot tuning) and
+// the listener block (limits, timeouts).
 type nodeOptions struct {
-	clusterExtra string
+	clusterExtra, listenerExtra string
 }
 
 func newNode(t *testing.T, dir, id string, net *network, opts nodeOptions) *node {
@@ -81,6 +82,7 @@ log_level = "info"
 listener "tcp" {
   address     = %q
   tls_disable = true
+  %s
 }
 cluster {
   raft_address           = %q
@@ -88,7 +90,7 @@ cluster {
   gossip_address         = %q
   %s
 }
-`, id, n.data, n.api, n.raftBind, n.proxy.addr, n.gossip, opts.clusterExtra)
+`, id, n.data, n.api, opts.listenerExtra, n.raftBind, n.proxy.addr, n.gossip, opts.clusterExtra)
 	if err := os.WriteFile(n.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,13 @@ import (
 // singleNode starts a one-server cluster (no replica to recover from: what
 // it acknowledged must be on its own disk).
 func singleNode(t *testing.T, clusterExtra string) *cluster {
+	return singleNodeWith(t, nodeOptions{clusterExtra: clusterExtra})
+}
+
+func singleNodeWith(t *testing.T, opts nodeOptions) *cluster {
 	t.Helper()
 	c := &cluster{t: t, bin: iamdBinary(t), dir: t.TempDir(), net: newNetwork()}
-	n := newNode(t, c.dir, "s1", c.net, nodeOptions{clusterExtra: clusterExtra})
+	n := newNode(t, c.dir, "s1", c.net, opts)
 	c.net.add(n.id, n.proxy.addr)
 	c.nodes = []*node{n}
 	t.Cleanup(c.stopAll)
