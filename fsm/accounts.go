@@ -30,9 +30,25 @@ type AccessKey struct {
 	// ServiceAccountID is set on a service account's key (SeaweedFS
 	// extension); such keys do not count against the user's two.
 	ServiceAccountID string `json:",omitempty"`
+	// S4Role is set on a role-based S3 credential (S4AK…, s3_credentials.go):
+	// the role (Reader, Writer, SuperUser) that narrows what it may do.
+	// Such keys have their own quota and are not listed with the user's two.
+	S4Role string `json:",omitempty"`
 	// LastUsed is the last use flushed through Raft (RecordKeyUse); each
 	// node also keeps fresher uses in memory.
 	LastUsed *KeyUse `json:",omitempty"`
+	// ExpirationDate, when set, ends the key: from then on it is reported
+	// as expired and every request signed with it fails (OUTSCALE
+	// semantics, spec/account-security.md §1.4). ModifiedDate and Tag are
+	// OUTSCALE's LastModificationDate and Tag.
+	ExpirationDate *time.Time `json:",omitempty"`
+	ModifiedDate   *time.Time `json:",omitempty"`
+	Tag            string     `json:",omitempty"`
+}
+
+// Expired reports whether the key is past its ExpirationDate at now.
+func (k *AccessKey) Expired(now time.Time) bool {
+	return k.ExpirationDate != nil && !now.Before(*k.ExpirationDate)
 }
 
 // KeyUse is when and for what an access key last signed a request.

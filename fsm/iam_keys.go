@@ -1,6 +1,8 @@
 package fsm
 
 import (
+	"time"
+
 	"github.com/hashicorp/go-memdb"
 
 	"iamd/iamerr"
@@ -30,9 +32,14 @@ func noSuchKey(id string) error {
 // root (UserID ""). At most MaxKeysPerUser per owner, decided here so that
 // two concurrent creates cannot both pass; the ID must be unused anywhere
 // (callers may choose it: SeaweedFS extension).
+//
+// The key's ExpirationDate must satisfy the account's API access policy
+// (api_access_apply.go) as it stands when the command applies; Now is the
+// proposer's clock.
 type CreateAccessKey struct {
 	Key      AccessKey
-	UserName string // for messages
+	UserName string    // for messages
+	Now      time.Time `json:",omitempty"`
 }
 
 func applyCreateAccessKey(tx *memdb.Txn, env Env, cmd *CreateAccessKey) (any, error) {
@@ -50,6 +57,11 @@ func applyCreateAccessKey(tx *memdb.Txn, env Env, cmd *CreateAccessKey) (any, er
 	if len(ownKeys(tx, k.AccountID, k.UserID)) >= MaxKeysPerUser {
 		return nil, limitExceeded("Cannot exceed quota for AccessKeysPerUser: %d", MaxKeysPerUser)
 	}
+	if k.ServiceAccountID == "" {
+		if err := keyExpiryAllowed(tx, k.AccountID, k.ExpirationDate, cmd.Now); err != nil {
+			return nil, err
+		}
+	}
 	if err := insert(tx, tableAccessKeys, &k); err != nil {
 		return nil, err
 	}
@@ -57,7 +69,7 @@ func applyCreateAccessKey(tx *memdb.Txn, env Env, cmd *CreateAccessKey) (any, er
 }
 
 // ownKeys returns the keys a user (or, for userID "", the account root)
-// holds directly, without its service accounts' keys.
+// holds directly, without its service accounts' keys and S3 credentials.
 func ownKeys(tx *memdb.Txn, acct, userID string) []*AccessKey {
 	var rows []*AccessKey
 	if userID == "" {
@@ -67,7 +79,7 @@ func ownKeys(tx *memdb.Txn, acct, userID string) []*AccessKey {
 	}
 	var out []*AccessKey
 	for _, k := range rows {
-		if k.AccountID == acct && k.UserID == userID && k.ServiceAccountID == "" {
+		if k.AccountID == acct && k.UserID == userID && k.ServiceAccountID == "" && k.S4Role == "" {
 			out = append(out, k)
 		}
 	}
@@ -77,18 +89,24 @@ func ownKeys(tx *memdb.Txn, acct, userID string) []*AccessKey {
 // ownKey returns the key if it belongs directly to the owner, else nil.
 func ownKey(tx *memdb.Txn, acct, userID, keyID string) *AccessKey {
 	k := first[AccessKey](tx, tableAccessKeys, "id", keyID)
-	if k == nil || k.AccountID != acct || k.UserID != userID || k.ServiceAccountID != "" {
+	if k == nil || k.AccountID != acct || k.UserID != userID || k.ServiceAccountID != "" || k.S4Role != "" {
 		return nil
 	}
 	return k
 }
 
-// UpdateAccessKey sets a key's status. The key must be the owner's.
+// UpdateAccessKey sets a key's status ("" leaves it) and, with
+// SetExpiration, its ExpirationDate (nil: never expires), which must
+// satisfy the account's API access policy. The key must be the owner's.
 type UpdateAccessKey struct {
-	AccountID   string
-	UserID      string
-	AccessKeyID string
-	Status      string
+	AccountID     string
+	UserID        string
+	AccessKeyID   string
+	Status        string
+	SetExpiration bool       `json:",omitempty"`
+	Expiration    *time.Time `json:",omitempty"`
+	Tag           *string    `json:",omitempty"`
+	Now           time.Time  `json:",omitempty"`
 }
 
 func applyUpdateAccessKey(tx *memdb.Txn, env Env, cmd *UpdateAccessKey) (any, error) {
@@ -97,7 +115,22 @@ func applyUpdateAccessKey(tx *memdb.Txn, env Env, cmd *UpdateAccessKey) (any, er
 		return nil, noSuchKey(cmd.AccessKeyID)
 	}
 	c := *k
-	c.Status = cmd.Status
+	if cmd.Status != "" {
+		c.Status = cmd.Status
+	}
+	if cmd.SetExpiration {
+		if err := keyExpiryAllowed(tx, c.AccountID, cmd.Expiration, cmd.Now); err != nil {
+			return nil, err
+		}
+		c.ExpirationDate = cmd.Expiration
+	}
+	if cmd.Tag != nil {
+		c.Tag = *cmd.Tag
+	}
+	if !cmd.Now.IsZero() {
+		now := cmd.Now
+		c.ModifiedDate = &now
+	}
 	if err := insert(tx, tableAccessKeys, &c); err != nil {
 		return nil, err
 	}

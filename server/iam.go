@@ -69,6 +69,9 @@ type AWSCaller struct {
 	User           *fsm.IAMUser
 	ServiceAccount *fsm.ServiceAccount
 	AccessKeyID    string
+	// S4Role is set for an S3 credential (S4AK…): the role that narrows
+	// the user's policies (s3_credentials.go).
+	S4Role string
 
 	SourceIP        string
 	SecureTransport bool
@@ -81,6 +84,9 @@ type AWSCaller struct {
 	// an assumed-role session (User is then nil).
 	Session *SessionInfo
 	Role    *fsm.IAMRole
+	// TrustedSessionOnly is set when the API access rules admitted the
+	// request only because its session is trusted (access_rules.go).
+	TrustedSessionOnly bool
 }
 
 // MFAContext is what a session knows about the MFA used to make it.

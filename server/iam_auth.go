@@ -49,7 +49,26 @@ func expiredToken() error {
 // SignatureDoesNotMatch, RequestExpired) or iamerr with AWS codes
 // (InvalidClientTokenId for an unknown or inactive key or user, ExpiredToken
 // for an expired service account).
+//
+// The account's API access rules then decide whether the request is
+// admitted at all (access_rules.go).
 func (n *Node) AuthenticateAWS(r *http.Request, body []byte, service string) (*AWSCaller, error) {
+	c, err := n.authenticateAWS(r, body, service)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	if connInfoFrom(ctx) == nil {
+		ctx = WithConnInfo(ctx, r)
+	}
+	c.TrustedSessionOnly, err = n.admitRequest(ctx, c.AccountID, c.Session != nil && c.Session.Trusted)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (n *Node) authenticateAWS(r *http.Request, body []byte, service string) (*AWSCaller, error) {
 	s, err := sigv4.Parse(r, body)
 	if err != nil {
 		return nil, err
@@ -78,9 +97,17 @@ func (n *Node) AuthenticateAWS(r *http.Request, body []byte, service string) (*A
 	if err != nil {
 		return nil, err
 	}
+	if err := n.checkKeyLock(k.AccessKeyID, now); err != nil { // sig_lockout.go
+		return nil, err
+	}
 	key := n.iam.keys().Get(k.AccessKeyID, secret, s.ScopeDate, s.Region, s.Service)
 	if err := s.Verify(key, service, now); err != nil {
+		n.noteSigFailure(r.Context(), k.AccessKeyID, err, now)
 		return nil, err
+	}
+	n.noteSigSuccess(r.Context(), k.AccessKeyID)
+	if k.Expired(now) {
+		return nil, expiredKey(k)
 	}
 	n.recordKeyUse(k.AccessKeyID, now, service, s.Region)
 	c.AccessKeyID = k.AccessKeyID
@@ -107,7 +134,8 @@ func callerForKey(st *fsm.State, k *fsm.AccessKey, now time.Time) (*AWSCaller, e
 	if u == nil || u.Inactive || u.AccountID != k.AccountID {
 		return nil, invalidClientToken()
 	}
-	c := &AWSCaller{AccountID: k.AccountID, Type: PrincipalUser, Arn: UserArn(u), UserID: u.UserID, User: u}
+	c := &AWSCaller{AccountID: k.AccountID, Type: PrincipalUser, Arn: UserArn(u), UserID: u.UserID, User: u,
+		S4Role: k.S4Role}
 	if k.ServiceAccountID == "" {
 		return c, nil
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"strings"
+	"time"
 
 	"iamd/fsm"
 )
@@ -18,6 +19,11 @@ type CreateAccessKeyRequest struct {
 	UserName        string
 	AccessKeyID     string
 	SecretAccessKey string
+	// ExpirationDate (nil: never) and Tag are OUTSCALE's (OAPI, and the
+	// IAM query extension parameter ExpirationDate); the account's API
+	// access policy may require an expiration date.
+	ExpirationDate *time.Time
+	Tag            string
 }
 
 // keyOwnerID is the AccessKey.UserID of a user's keys: "" for the root's
@@ -36,6 +42,9 @@ func (n *Node) CreateIAMAccessKey(ctx context.Context, c *AWSCaller, req CreateA
 	if err != nil {
 		return nil, "", err
 	}
+	if err := n.requireSecurityCert(ctx, c); err != nil { // trusted session (access_rules.go)
+		return nil, "", err
+	}
 	id, secret := req.AccessKeyID, req.SecretAccessKey
 	if err := checkSuppliedKey(id, secret); err != nil {
 		return nil, "", err
@@ -48,8 +57,9 @@ func (n *Node) CreateIAMAccessKey(ctx context.Context, c *AWSCaller, req CreateA
 		return nil, "", err
 	}
 	key := fsm.AccessKey{AccessKeyID: id, AccountID: c.AccountID, UserName: u.UserName, UserID: keyOwnerID(u),
-		Status: "Active", CreateDate: n.iamNow(), SecretCiphertext: kr.Seal([]byte(secret), id)}
-	k, err := applyAs[*fsm.AccessKey](ctx, n, fsm.CmdCreateAccessKey, fsm.CreateAccessKey{Key: key, UserName: u.UserName})
+		Status: "Active", CreateDate: n.iamNow(), SecretCiphertext: kr.Seal([]byte(secret), id),
+		ExpirationDate: req.ExpirationDate, Tag: req.Tag}
+	k, err := applyAs[*fsm.AccessKey](ctx, n, fsm.CmdCreateAccessKey, fsm.CreateAccessKey{Key: key, UserName: u.UserName, Now: n.now().UTC()})
 	if err != nil {
 		return nil, "", err
 	}
@@ -110,12 +120,34 @@ func (n *Node) ListIAMAccessKeys(c *AWSCaller, userName, marker string, maxItems
 // UpdateIAMAccessKey sets a key's status (Active or Inactive). An
 // inactive key fails authentication with InvalidClientTokenId.
 func (n *Node) UpdateIAMAccessKey(ctx context.Context, c *AWSCaller, userName, keyID, status string) error {
-	u, err := n.callerOrNamed(c, "iam:UpdateAccessKey", userName)
-	if err != nil {
-		return err
-	}
-	_, err = n.apply(ctx, fsm.CmdUpdateAccessKey, fsm.UpdateAccessKey{AccountID: c.AccountID, UserID: keyOwnerID(u), AccessKeyID: keyID, Status: status})
+	_, err := n.UpdateAccessKey(ctx, c, KeyUpdate{UserName: userName, AccessKeyID: keyID, Status: status})
 	return err
+}
+
+// KeyUpdate is a change to a key: Status ("" leaves it), and with
+// SetExpiration its ExpirationDate (nil: never expires), Tag when set.
+type KeyUpdate struct {
+	UserName      string
+	AccessKeyID   string
+	Status        string
+	SetExpiration bool
+	Expiration    *time.Time
+	Tag           *string
+}
+
+// UpdateAccessKey applies a KeyUpdate; a new expiration date must satisfy
+// the account's API access policy (decided in Apply).
+func (n *Node) UpdateAccessKey(ctx context.Context, c *AWSCaller, up KeyUpdate) (*fsm.AccessKey, error) {
+	u, err := n.callerOrNamed(c, "iam:UpdateAccessKey", up.UserName)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.requireSecurityCert(ctx, c); err != nil {
+		return nil, err
+	}
+	return applyAs[*fsm.AccessKey](ctx, n, fsm.CmdUpdateAccessKey, fsm.UpdateAccessKey{AccountID: c.AccountID, UserID: keyOwnerID(u),
+		AccessKeyID: up.AccessKeyID, Status: up.Status, SetExpiration: up.SetExpiration, Expiration: up.Expiration, Tag: up.Tag,
+		Now: n.now().UTC()})
 }
 
 // DeleteIAMAccessKey deletes one of the user's keys; it stops signing on
@@ -123,6 +155,9 @@ func (n *Node) UpdateIAMAccessKey(ctx context.Context, c *AWSCaller, userName, k
 func (n *Node) DeleteIAMAccessKey(ctx context.Context, c *AWSCaller, userName, keyID string) error {
 	u, err := n.callerOrNamed(c, "iam:DeleteAccessKey", userName)
 	if err != nil {
+		return err
+	}
+	if err := n.requireSecurityCert(ctx, c); err != nil {
 		return err
 	}
 	_, err = n.apply(ctx, fsm.CmdDeleteAccessKey, fsm.DeleteAccessKey{AccountID: c.AccountID, UserID: keyOwnerID(u), AccessKeyID: keyID})

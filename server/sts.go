@@ -47,6 +47,9 @@ func (n *Node) GetSessionToken(ctx context.Context, c *AWSCaller, duration int, 
 		return nil, stsDenied("Cannot call GetSessionToken with session credentials")
 	case c.Type == PrincipalServiceAccount:
 		return nil, stsDenied("Cannot call GetSessionToken with service account credentials")
+	case c.S4Role != "":
+		// A session would carry the user's policies without the role.
+		return nil, stsDenied("Cannot call GetSessionToken with S3 credentials")
 	}
 	if (serial == "") != (code == "") {
 		return nil, validationError("SerialNumber and TokenCode must be given together")
@@ -54,7 +57,8 @@ func (n *Node) GetSessionToken(ctx context.Context, c *AWSCaller, duration int, 
 	if duration == 0 {
 		duration = DefaultSessionTokenDuration
 	}
-	cl := sessionClaims{AccountID: c.AccountID, Kind: sessionUser, PrincipalID: c.UserID}
+	cl := sessionClaims{AccountID: c.AccountID, Kind: sessionUser, PrincipalID: c.UserID,
+		Trusted: n.requestHasTrustedCert(ctx, c.AccountID)}
 	if c.IsRoot() {
 		cl.Kind, cl.PrincipalID = sessionRoot, c.AccountID
 		duration = min(duration, maxRootSessionDuration)

@@ -23,6 +23,7 @@ type SessionInfo struct {
 	Policy     string
 	PolicyArns []string
 	AccessKey  string
+	Trusted    bool // opened with an admitted client certificate
 }
 
 // authenticateSession verifies a request signed with session credentials:
@@ -70,7 +71,7 @@ func (n *Node) sessionCaller(cl *sessionClaims) (*AWSCaller, error) {
 		return nil, invalidClientToken()
 	}
 	info := &SessionInfo{Kind: cl.Kind, Name: cl.SessionName, IssuedAt: issued, Expiration: time.Unix(0, cl.Expires),
-		Policy: cl.Policy, PolicyArns: cl.PolicyArns, AccessKey: cl.AccessKeyID}
+		Policy: cl.Policy, PolicyArns: cl.PolicyArns, AccessKey: cl.AccessKeyID, Trusted: cl.Trusted}
 	mfa := &MFAContext{Present: cl.MFA}
 	if cl.MFA {
 		mfa.AuthTime = time.Unix(0, cl.MFATime)

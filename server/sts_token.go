@@ -58,6 +58,9 @@ type sessionClaims struct {
 	Policy         string   `json:"pol,omitempty"`
 	PolicyArns     []string `json:"pa,omitempty"`
 	SourceIdentity string   `json:"si,omitempty"`
+	// Trusted marks a session opened with a client certificate that the
+	// API access rules admit (OUTSCALE trusted session, access_rules.go).
+	Trusted bool `json:"tr,omitempty"`
 }
 
 // Credentials are temporary credentials as STS returns them.

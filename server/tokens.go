@@ -52,7 +52,10 @@ func (n *Node) Authenticate(ctx context.Context, raw string) (*Caller, error) {
 	if err := n.checkSession(st, t, n.now()); err != nil { // idle timeout (sessions.go)
 		return nil, err
 	}
-	n.noteToken(ctx, raw, t) // audit principal (audit.go)
+	n.noteToken(ctx, raw, t)                  // audit principal (audit.go)
+	if err := n.vaultAdmit(ctx); err != nil { // API access rules (access_rules.go)
+		return nil, err
+	}
 	if t.NumUses > 0 {
 		used, err := applyAs[*fsm.Token](ctx, n, fsm.CmdUseToken, fsm.UseToken{Accessor: t.Accessor})
 		if err != nil {
