@@ -72,6 +72,9 @@ func (n *Node) callerDecision(c *AWSCaller, req policy.Request) policy.Decision 
 			d = sd
 		}
 	}
+	if c.S4Role != "" && d == policy.Allow {
+		d = narrowToS4Role(c.S4Role, req) // s3_credentials.go
+	}
 	return d
 }
 
@@ -91,7 +94,7 @@ var selfServiceActions = map[string]bool{
 // caller is a user (not a service account or session of another kind),
 // the resource is its own ARN, and the switch is on.
 func (n *Node) selfServiceAllows(c *AWSCaller, action, resource string) bool {
-	if n.iam.selfServiceOff.Load() || c.Type != PrincipalUser || c.User == nil {
+	if n.iam.selfServiceOff.Load() || c.Type != PrincipalUser || c.User == nil || c.S4Role != "" {
 		return false
 	}
 	if resource != c.Arn && resource != UserArn(c.User) {

@@ -55,7 +55,7 @@ var (
 
 func init() {
 	created := time.Date(2015, 2, 6, 18, 39, 46, 0, time.UTC)
-	for _, t := range awsManagedPolicyTexts {
+	for _, t := range append(awsManagedPolicyTexts, s4RolePolicyTexts...) { // s3_roles.go
 		p, err := policy.Parse(t.doc, policy.Identity)
 		if err != nil {
 			panic("built-in AWS managed policy " + t.name + ": " + err.Error())
