@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -196,15 +198,24 @@ func (b *bench) failover() {
 	rounds := b.o.failoverRounds
 	const writers = 8
 	var write op
+	var probe func(ctx context.Context, n *iamdNode, round, attempt int) error
 	name := "vault token create"
 	if b.iam {
-		name = "iam CreateUser/DeleteUser"
+		name = "iam CreateUser"
 		write = iamCreateUser(b.ic, b.aws, "failover")
+		probe = func(ctx context.Context, n *iamdNode, round, attempt int) error {
+			return b.aws.iamCallCtx(ctx, n, url.Values{"Action": {"CreateUser"}, "UserName": {fmt.Sprintf("probe-%d-%d", round, attempt)}})
+		}
 	} else {
 		write = vaultReq(b.ic, http.MethodPost, "/v1/auth/token/create", b.token, func(c, i int) string { return `{"policies":["bench"],"ttl":"1h"}` })
+		probe = func(ctx context.Context, n *iamdNode, round, attempt int) error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, n.api+"/v1/auth/token/create", strings.NewReader(`{"ttl":"1h"}`))
+			req.Header.Set("X-Vault-Token", b.token)
+			return send(b.ic.http, req)
+		}
 	}
-	fmt.Printf("failover: SIGKILL the leader under %d writers, time to the first successful write sent after the kill (%d rounds)\n", writers, rounds)
-	id, ierr := iamdFailover(b.ic, rounds, writers, write)
+	fmt.Printf("failover: SIGKILL the leader under %d writers; time until a probe (one write at a time to the survivors, %s per attempt) first succeeds (%d rounds)\n", writers, probeTimeout, rounds)
+	id, ierr := iamdFailover(b.ic, rounds, writers, write, probe)
 	ed, eerr := etcdFailover(b.ec, rounds, writers, etcdPut(b.ec, "failover"))
 	show := func(sys string, ds []time.Duration, err error) {
 		var parts []string

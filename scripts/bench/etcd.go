@@ -10,6 +10,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 )
 
 // ensureEtcd installs Debian's etcd-server and etcd-client when the etcd
@@ -84,13 +85,13 @@ func newEtcdCluster(bin, dir string, base int) (*etcdCluster, error) {
 	var eps []string
 	for _, m := range c.members {
 		eps = append(eps, m.clientURL)
-		cl, err := clientv3.New(clientv3.Config{Endpoints: []string{m.clientURL}, DialTimeout: 5 * time.Second})
+		cl, err := clientv3.New(clientv3.Config{Endpoints: []string{m.clientURL}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 		if err != nil {
 			return nil, err
 		}
 		c.clients = append(c.clients, cl)
 	}
-	all, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second})
+	all, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		return nil, err
 	}

@@ -1,19 +1,26 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
+// probeTimeout bounds each attempt of the failover probe: a write that
+// was proposed to the dead leader may hang until a server-side timeout
+// (etcd: 7 s), so the probe gives up on it and sends a new one, as a
+// client with a request timeout would.
+const probeTimeout = 300 * time.Millisecond
+
 // failoverRound runs writers against every node, SIGKILLs the leader, and
-// reports how long after the kill the first write that was sent after the
-// kill succeeded. Writers keep going through the whole round, so the new
+// reports how long after the kill a probe, sending one write at a time to
+// the surviving nodes in turn (each attempt bounded by probeTimeout), first
+// succeeded. The writers keep going through the whole round, so the new
 // leader is elected under load.
-func failoverRound(writers int, write op, kill func() error, within time.Duration) (time.Duration, error) {
-	var killedAt atomic.Int64 // unix nanos; 0 before the kill
-	var firstOK atomic.Int64  // completion of the first write sent after the kill
+func failoverRound(writers int, write op, kill func() error, probe func(ctx context.Context, attempt int) error, within time.Duration) (time.Duration, error) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for c := 0; c < writers; c++ {
@@ -26,42 +33,49 @@ func failoverRound(writers int, write op, kill func() error, within time.Duratio
 					return
 				default:
 				}
-				sent := time.Now().UnixNano()
 				if err := write(c, i); err != nil {
 					time.Sleep(5 * time.Millisecond)
-					continue
-				}
-				k := killedAt.Load()
-				if k != 0 && sent >= k {
-					firstOK.CompareAndSwap(0, time.Now().UnixNano())
 				}
 			}
 		}(c)
 	}
 	defer func() { close(stop); wg.Wait() }()
 	time.Sleep(500 * time.Millisecond) // steady load first
-	killedAt.Store(time.Now().UnixNano())
+	killed := time.Now()
 	if err := kill(); err != nil {
 		return 0, err
 	}
-	deadline := time.Now().Add(within)
-	for firstOK.Load() == 0 {
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("no successful write within %s of the kill", within)
+	for attempt := 0; time.Since(killed) < within; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+		err := probe(ctx, attempt)
+		cancel()
+		if err == nil {
+			return time.Since(killed), nil
 		}
-		time.Sleep(time.Millisecond)
+		if ctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond) // refused at once: do not spin
+		}
 	}
-	return time.Duration(firstOK.Load() - killedAt.Load()), nil
+	return 0, fmt.Errorf("no successful write within %s of the kill", within)
 }
 
-func iamdFailover(ic *iamdCluster, rounds, writers int, write op) ([]time.Duration, error) {
+func iamdFailover(ic *iamdCluster, rounds, writers int, write op, probeWrite func(ctx context.Context, n *iamdNode, round, attempt int) error) ([]time.Duration, error) {
 	var out []time.Duration
 	for r := 0; r < rounds; r++ {
 		leader := ic.leader()
 		if leader == nil {
 			return out, fmt.Errorf("no iamd leader before round %d", r+1)
 		}
-		d, err := failoverRound(writers, write, func() error { leader.proc.kill(); return nil }, 30*time.Second)
+		var survivors []*iamdNode
+		for _, n := range ic.nodes {
+			if n != leader {
+				survivors = append(survivors, n)
+			}
+		}
+		probe := func(ctx context.Context, attempt int) error {
+			return probeWrite(ctx, survivors[attempt%len(survivors)], r, attempt)
+		}
+		d, err := failoverRound(writers, write, func() error { leader.proc.kill(); return nil }, probe, 30*time.Second)
 		if err != nil {
 			return out, err
 		}
@@ -89,7 +103,17 @@ func etcdFailover(e *etcdCluster, rounds, writers int, write op) ([]time.Duratio
 		if leader == nil {
 			return out, fmt.Errorf("no etcd leader before round %d", r+1)
 		}
-		d, err := failoverRound(writers, write, func() error { leader.proc.kill(); return nil }, 30*time.Second)
+		var survivors []*clientv3.Client
+		for i, m := range e.members {
+			if m != leader {
+				survivors = append(survivors, e.clients[i])
+			}
+		}
+		probe := func(ctx context.Context, attempt int) error {
+			_, err := survivors[attempt%len(survivors)].Put(ctx, fmt.Sprintf("bench/probe/%d/%d", r, attempt), etcdValue)
+			return err
+		}
+		d, err := failoverRound(writers, write, func() error { leader.proc.kill(); return nil }, probe, 30*time.Second)
 		if err != nil {
 			return out, err
 		}

@@ -118,6 +118,27 @@ func (s *awsSigner) iamCall(ic *iamdCluster, c int, params url.Values) error {
 	return err
 }
 
+// iamCallCtx sends one signed IAM action to node n, bounded by ctx.
+func (s *awsSigner) iamCallCtx(ctx context.Context, n *iamdNode, params url.Values) error {
+	one := &iamdCluster{http: probeClient, nodes: []*iamdNode{n}}
+	params.Set("Version", "2010-05-08")
+	body := params.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.api+"/", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	sum := sha256.Sum256([]byte(body))
+	if err := s.signer.SignHTTP(ctx, s.creds, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()); err != nil {
+		return err
+	}
+	return send(one.http, req)
+}
+
+// probeClient is the failover probe's own client, so that its attempts do
+// not queue behind the load's connections.
+var probeClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+
 // iamCallIndex sends one signed IAM action to node c%3, with X-Iamd-Index
 // when index is set, and returns the answer's X-Iamd-Index.
 func (s *awsSigner) iamCallIndex(ic *iamdCluster, c int, params url.Values, index string) (string, error) {
