@@ -74,16 +74,18 @@ func awsAction(req *http.Request) string {
 
 // actionLabels bounds the label values a client can create: action names
 // are checked for shape and only the first maxActions distinct ones get a
-// label of their own; anything else is "other".
+// label of their own; anything else is "other". Known names are found
+// without a lock or a regexp: this runs on every request.
 type actionLabels struct {
+	seen sync.Map // action name -> struct{}
 	mu   sync.Mutex
-	seen map[string]bool
+	n    int
 }
 
 const maxActions = 256
 
 var (
-	awsActions  = &actionLabels{seen: map[string]bool{}}
+	awsActions  = &actionLabels{}
 	actionShape = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,63}$`)
 )
 
@@ -91,16 +93,20 @@ func (l *actionLabels) label(a string) string {
 	if a == "" {
 		return "none"
 	}
+	if _, ok := l.seen.Load(a); ok {
+		return a
+	}
 	if !actionShape.MatchString(a) {
 		return "other"
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.seen[a] {
-		if len(l.seen) >= maxActions {
+	if _, ok := l.seen.Load(a); !ok {
+		if l.n >= maxActions {
 			return "other"
 		}
-		l.seen[a] = true
+		l.seen.Store(a, struct{}{})
+		l.n++
 	}
 	return a
 }

@@ -98,3 +98,32 @@ func TestNoopAndPprof(t *testing.T) {
 		t.Fatalf("pprof with the root token: %d %.100s", code, body)
 	}
 }
+
+func TestAWSActionLabelsAreBounded(t *testing.T) {
+	d := apitest.StartDev(t)
+	// Unsigned requests fail, but are still counted under their action.
+	for _, a := range []string{"GetUser", "GetUser", "bad-name!", strings.Repeat("A", 80)} {
+		resp, err := http.Post(d.URL+"/?Action="+a, "application/x-www-form-urlencoded", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	_, body := get(t, d.URL+"/v1/sys/metrics", d.RootToken)
+	if !strings.Contains(body, `action="GetUser"`) || !strings.Contains(body, `action="other"`) {
+		t.Fatalf("aws actions not labelled as expected:\n%s", grepLines(body, "dialect=\"aws\""))
+	}
+	if strings.Contains(body, "bad-name") || strings.Contains(body, strings.Repeat("A", 80)) {
+		t.Fatal("an ill-formed action became a label")
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
