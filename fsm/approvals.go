@@ -40,7 +40,7 @@ var guardedActivities = map[string][]CommandType{
 	"change_iam_policy": {CmdPutInlinePolicy, CmdDeleteInlinePolicy, CmdCreatePolicyVersion,
 		CmdSetDefaultPolicyVersion, CmdAttachPolicy, CmdDetachPolicy, CmdDeletePolicy},
 	"delete_audit_config":   {CmdDisableAudit},
-	"deactivate_mfa_device": {131}, // TOTP admin-destroy; IAM DeactivateMFADevice joins via GuardActivity
+	"deactivate_mfa_device": {131}, // TOTP admin-destroy; IAM DeactivateMFADevice joins in iam_mfa_devices.go
 	"update_mua":            {CmdPutMUAConfig},
 }
 

@@ -72,6 +72,7 @@ func init() {
 	register(CmdDeactivateMFADevice, "deactivate-mfa-device", applyDeactivateMFADevice)
 	register(CmdDeleteVirtualMFADevice, "delete-virtual-mfa-device", applyDeleteVirtualMFADevice)
 	register(CmdUseMFACode, "use-mfa-code", applyUseMFACode)
+	GuardActivity("deactivate_mfa_device", CmdDeactivateMFADevice)
 }
 
 // NoSuchMFADevice is the error for an unknown serial number.

@@ -1,7 +1,6 @@
 package awsquery_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -24,31 +23,93 @@ import (
 // §5.3; docs/account-security.md).
 func TestDeleteUserHeldForApproval(t *testing.T) {
 	d := apitest.StartDev(t)
+	approve := securityContact(t, d, time.Now, "delete_user")
+	c := rootClient(d)
+	must[*iam.CreateUserOutput](t)(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bob")}))
+	_, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("bob")})
+	id := heldForApproval(t, err)
+	must[*iam.GetUserOutput](t)(c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("bob")}))
+
+	approve(id)
+	_, err = c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("bob")})
+	wantCode(t, err, "NoSuchEntity")
+}
+
+// IAM DeactivateMFADevice is the spec's "deactivate an MFA device"
+// activity: held until the contact approves, then the device is unassigned.
+func TestDeactivateMFADeviceHeldForApproval(t *testing.T) {
+	d, clock := startWithClock(t)
+	approve := securityContact(t, d, clock.Now, "deactivate_mfa_device")
+	c := rootClient(d)
+	must[*iam.CreateUserOutput](t)(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bob")}))
+	serial, _ := enrol(t, c, clock, "bob-phone", "bob")
+
+	_, err := c.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: aws.String("bob"), SerialNumber: aws.String(serial)})
+	id := heldForApproval(t, err)
+	if got := must[*iam.ListMFADevicesOutput](t)(c.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String("bob")})); len(got.MFADevices) != 1 {
+		t.Fatalf("the held request changed the devices: %+v", got.MFADevices)
+	}
+
+	approve(id)
+	if got := must[*iam.ListMFADevicesOutput](t)(c.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String("bob")})); len(got.MFADevices) != 0 {
+		t.Fatalf("device still assigned after approval: %+v", got.MFADevices)
+	}
+	// Unassigned now, so it can be deleted.
+	must[*iam.DeleteVirtualMFADeviceOutput](t)(c.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)}))
+}
+
+// securityContact makes a userpass user with a login-MFA TOTP secret the
+// account's only security contact for activities, and returns a function
+// that approves an approval as that contact with the code at now().
+func securityContact(t *testing.T, d *apitest.Dev, now func() time.Time, activities ...string) (approve func(id string)) {
+	t.Helper()
 	v := d.VaultClient(t, d.RootToken)
-	must := func(_ any, err error) {
+	write := func(path string, body map[string]any) *vaultapi.Secret {
 		t.Helper()
+		s, err := v.Logical().Write(path, body)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return s
+	}
+	if err := v.Sys().EnableAuthWithOptions("userpass", &vaultapi.EnableAuthOptions{Type: "userpass"}); err != nil {
+		t.Fatal(err)
+	}
+	write("auth/userpass/users/alice", map[string]any{"password": "pw-alice-123"})
+	method := write("identity/mfa/method/totp", map[string]any{"issuer": "iamd"})
+	login, err := d.VaultClient(t, "").Logical().Write("auth/userpass/login/alice", map[string]any{"password": "pw-alice-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := write("identity/mfa/method/totp/admin-generate", map[string]any{
+		"method_id": method.Data["method_id"], "entity_id": login.Auth.EntityID})
+	key, err := otp.NewKeyFromURL(gen.Data["url"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("sys/security/mua", map[string]any{"enabled": true, "contacts": []map[string]any{
+		{"entity_id": login.Auth.EntityID, "activities": activities}}})
+	alice := d.VaultClient(t, login.Auth.ClientToken)
+	return func(id string) {
+		t.Helper()
+		code, err := totp.GenerateCode(key.Secret(), now())
 		if err != nil {
 			t.Fatal(err)
 		}
+		s, err := alice.Logical().Write("sys/approvals/"+id+"/approve", map[string]any{"mfa_code": code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Data["status"] != "approved" {
+			t.Fatalf("approval: %v", s.Data)
+		}
 	}
-	must(nil, v.Sys().EnableAuthWithOptions("userpass", &vaultapi.EnableAuthOptions{Type: "userpass"}))
-	must(v.Logical().Write("auth/userpass/users/alice", map[string]any{"password": "pw-alice-123"}))
-	method, err := v.Logical().Write("identity/mfa/method/totp", map[string]any{"issuer": "iamd"})
-	must(method, err)
-	login, err := d.VaultClient(t, "").Logical().Write("auth/userpass/login/alice", map[string]any{"password": "pw-alice-123"})
-	must(login, err)
-	gen, err := v.Logical().Write("identity/mfa/method/totp/admin-generate", map[string]any{
-		"method_id": method.Data["method_id"], "entity_id": login.Auth.EntityID})
-	must(gen, err)
-	key, err := otp.NewKeyFromURL(gen.Data["url"].(string))
-	must(key, err)
-	must(v.Logical().Write("sys/security/mua", map[string]any{"enabled": true, "contacts": []map[string]any{
-		{"entity_id": login.Auth.EntityID, "activities": []string{"delete_user"}}}}))
+}
 
-	ctx := context.Background()
-	c := rootClient(d)
-	must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bob")}))
-	_, err = c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("bob")})
+// heldForApproval checks the IAM dialect's answer to a guarded request
+// (ApprovalPending, HTTP 409) and returns the approval id it names.
+func heldForApproval(t *testing.T, err error) string {
+	t.Helper()
 	wantCode(t, err, "ApprovalPending")
 	var re *awshttp.ResponseError
 	if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusConflict {
@@ -58,16 +119,5 @@ func TestDeleteUserHeldForApproval(t *testing.T) {
 	if id == nil {
 		t.Fatalf("no approval id in %v", err)
 	}
-	must(c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("bob")}))
-
-	code, err := totp.GenerateCode(key.Secret(), time.Now())
-	must(code, err)
-	alice := d.VaultClient(t, login.Auth.ClientToken)
-	s, err := alice.Logical().Write("sys/approvals/"+id[1]+"/approve", map[string]any{"mfa_code": code})
-	must(s, err)
-	if s.Data["status"] != "approved" {
-		t.Fatalf("approval: %v", s.Data)
-	}
-	_, err = c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("bob")})
-	wantCode(t, err, "NoSuchEntity")
+	return id[1]
 }
