@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"iamd/api/awsquery"
+	"iamd/api/oapi"
 	"iamd/api/s4admin"
 	"iamd/api/vault"
 	"iamd/server"
@@ -23,6 +24,7 @@ func New(node *server.Node, maxRequestSize int64) *echo.Echo {
 	diagnostics(e, node)     // sys/metrics, sys/pprof, the no-op (diag.go)
 	vault.RegisterSecurity(vault.Register(e, node, maxRequestSize))
 	awsquery.Register(e, node, maxRequestSize)
-	s4admin.Register(e, node) // S4 admin API at /api/admin/ (docs/s4.md)
+	oapi.Register(e, node, maxRequestSize) // OUTSCALE OAPI at /api/v1/<Action>
+	s4admin.Register(e, node)              // S4 admin API at /api/admin/ (docs/s4.md)
 	return e
 }

@@ -4,6 +4,7 @@
 package apitest
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"testing"
@@ -32,6 +33,9 @@ type Dev struct {
 type Options struct {
 	// Now replaces the node's clock.
 	Now func() time.Time
+	// TLS, when set, serves HTTPS with it (URL is then https://...), for
+	// client-certificate tests.
+	TLS *tls.Config
 }
 
 // StartDev starts a dev node and stops it when the test ends.
@@ -54,15 +58,21 @@ func StartDev(t testing.TB, opts ...Options) *Dev {
 		ln.Close()
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: api.New(node, config.DefaultMaxRequestSize)}
-	go srv.Serve(ln)
+	srv := &http.Server{Handler: api.New(node, config.DefaultMaxRequestSize), TLSConfig: o.TLS}
+	scheme := "http://"
+	if o.TLS != nil {
+		scheme = "https://"
+		go srv.ServeTLS(ln, "", "")
+	} else {
+		go srv.Serve(ln)
+	}
 	t.Cleanup(func() {
 		srv.Close()
 		node.Shutdown()
 	})
 	creds := node.DevCredentials()
 	return &Dev{
-		Node: node, URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(),
+		Node: node, URL: scheme + ln.Addr().String(), Addr: ln.Addr().String(),
 		RootToken: creds.RootToken, AccountID: creds.AccountID,
 		AccessKey: creds.RootAccessKeyID, SecretKey: creds.RootSecretAccessKey,
 	}

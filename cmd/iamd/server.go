@@ -72,12 +72,11 @@ func runServer(args []string) int {
 			level = cfg.LogLevel
 		}
 		if !l.TLSDisable {
-			cert, err := tls.LoadX509KeyPair(l.TLSCertFile, l.TLSKeyFile)
-			if err != nil {
+			// Client certificates are requested for API access rules.
+			if tlsConfig, err = l.TLSConfig(); err != nil {
 				fmt.Fprintf(os.Stderr, "iamd server: listener TLS: %v\n", err)
 				return 1
 			}
-			tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		}
 	}
 	if level == "" {
