@@ -230,6 +230,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 	type stage struct {
 		users                     int
 		gen, write, save, restore time.Duration
+		restoreCLI                time.Duration // until the leader has installed it
 		read                      result
 		rss                       []int64
 		archiveSize               int64
@@ -254,7 +255,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		fmt.Fprintf(os.Stderr, "%d users: generated in %s, archive %.1f MiB\n", n, fmtDur(s.gen), float64(s.archiveSize)/(1<<20))
 		leader = ic.leader()
 		t0 = time.Now()
-		if _, err := ic.cli("operator", "raft", "snapshot", "restore", "-address="+leader.api, archive); err != nil {
+		if s.restoreCLI, err = ic.cli("operator", "raft", "snapshot", "restore", "-address="+leader.api, archive); err != nil {
 			return err
 		}
 		for _, node := range ic.nodes {
@@ -269,7 +270,15 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		}
 		s.save = time.Since(t0)
 		closedLoop(16, time.Second, selfGetUser(ic, signer, n)) // warm connections
+		var stopProfile func()
+		if o.profile != "" {
+			sb := &bench{o: o, ic: ic, dir: dir}
+			stopProfile = sb.profileLeader(fmt.Sprintf("scale %d", n))
+		}
 		s.read = closedLoop(64, o.duration, selfGetUser(ic, signer, n))
+		if stopProfile != nil {
+			stopProfile()
+		}
 		for _, node := range ic.nodes {
 			s.rss = append(s.rss, node.proc.rssBytes())
 		}
@@ -280,14 +289,14 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 	}
 
 	fmt.Printf("scale: users with one access key each, state restored from a generated snapshot; reads: self GetUser signed by a random user's key, 64 clients, %s\n", o.duration)
-	fmt.Printf("%9s %10s %9s %9s %8s %12s %12s %10s %s\n", "users", "ops/s", "p50", "p99", "errors", "restore+sync", "save", "archive", "RSS per node")
+	fmt.Printf("%9s %10s %9s %9s %8s %9s %12s %9s %10s %s\n", "users", "ops/s", "p50", "p99", "errors", "restore", "restore+sync", "save", "archive", "RSS per node")
 	for _, s := range stages {
 		var rss []string
 		for _, r := range s.rss {
 			rss = append(rss, fmt.Sprintf("%.0f MiB", float64(r)/(1<<20)))
 		}
-		fmt.Printf("%9d %10.0f %9s %9s %8d %12s %12s %7.1fMiB %s\n", s.users, s.read.opsPerSec(), fmtDur(s.read.p50), fmtDur(s.read.p99),
-			s.read.errs, fmtDur(s.restore), fmtDur(s.save), float64(s.archiveSize)/(1<<20), strings.Join(rss, " "))
+		fmt.Printf("%9d %10.0f %9s %9s %8d %9s %12s %9s %7.1fMiB %s\n", s.users, s.read.opsPerSec(), fmtDur(s.read.p50), fmtDur(s.read.p99),
+			s.read.errs, fmtDur(s.restoreCLI), fmtDur(s.restore), fmtDur(s.save), float64(s.archiveSize)/(1<<20), strings.Join(rss, " "))
 		if s.read.firstErr != nil {
 			fmt.Printf("    first error: %.200v\n", s.read.firstErr)
 		}
