@@ -189,6 +189,20 @@ path "auth/userpass/users/*" { capabilities = ["create", "update"] }`); err != n
 		t.Fatal("deleted credential still signs")
 	}
 
+	// An admin token that may not write userpass logins creates users
+	// without passwords only.
+	if err := v.Sys().PutPolicy("users-only", `path "sys/s4/admin" { capabilities = ["update"] }`); err != nil {
+		t.Fatal(err)
+	}
+	lim, err := v.Auth().Token().Create(&vaultapi.TokenCreateRequest{Policies: []string{"users-only"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, b = call(t, d, "POST", "/api/admin/users", "Bearer "+lim.Auth.ClientToken, map[string]string{"username": "dave", "password": "dave-password-1", "role": "Reader"})
+	want(t, s, b, 403, "Forbidden")
+	s, b = call(t, d, "POST", "/api/admin/users", "Bearer "+lim.Auth.ClientToken, map[string]string{"username": "dave", "role": "Reader"})
+	want(t, s, b, 201, "") // the refused attempt created nothing
+
 	// Unknown users: 404 (S4: 500).
 	for _, m := range []string{"GET", "POST", "DELETE"} {
 		s, b = call(t, d, m, "/api/admin/users/AIDANOSUCHUSER000000/credentials", admin, nil)
