@@ -28,6 +28,7 @@ type LoginTemplate struct {
 	MountAccessor  string
 	MountType      string
 	Username       string // alias name on the mount
+	BoundCIDRs     []string
 }
 
 // IssueToken completes a template into a login token (orphan, service).
@@ -41,6 +42,7 @@ func (t *LoginTemplate) IssueToken(hmac, accessor, entityID string, now time.Tim
 		Path: t.Path, NumUses: t.NumUses, Orphan: true, Renewable: true, Type: "service",
 		EntityID: entityID, CreationTime: now, IssueTime: now, CreationTTL: t.TTL,
 		ExplicitMaxTTL: t.ExplicitMaxTTL, Period: t.Period, ExpireTime: now.Add(t.TTL),
+		BoundCIDRs: t.BoundCIDRs,
 	}
 }
 

@@ -30,6 +30,7 @@ type Token struct {
 	ExpireTime     time.Time // zero: never expires (root)
 	LastRenewal    time.Time
 	IssueTime      time.Time
+	BoundCIDRs     []string // client addresses the token may be used from (empty: any)
 }
 
 // Expired reports whether the token's TTL has run out at now.

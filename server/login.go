@@ -114,6 +114,9 @@ func (n *Node) LoginUserpass(ctx context.Context, m *fsm.AuthMount, username, pa
 		}
 		return nil, errBadCredentials
 	}
+	if err := checkBoundCIDRs(ctx, user.Token.BoundCIDRs); err != nil { // bound_cidrs.go
+		return nil, err
+	}
 	if err := n.checkPasswordExpiry(m, username, now); err != nil { // password_policy.go
 		return nil, err
 	}
@@ -238,7 +241,7 @@ func loginTemplate(m *fsm.AuthMount, u *fsm.UserpassUser) fsm.LoginTemplate {
 		Policies: policies, Meta: map[string]string{"username": u.Username},
 		DisplayName: mountName + "-" + u.Username, Path: "auth/" + m.Path + "login/" + u.Username,
 		TTL: ttl, ExplicitMaxTTL: p.ExplicitMaxTTL, Period: p.Period, NumUses: p.NumUses,
-		MountAccessor: m.Accessor, MountType: m.Type, Username: u.Username,
+		MountAccessor: m.Accessor, MountType: m.Type, Username: u.Username, BoundCIDRs: p.BoundCIDRs,
 	}
 }
 

@@ -49,6 +49,9 @@ func (n *Node) Authenticate(ctx context.Context, raw string) (*Caller, error) {
 	if t == nil || t.Expired(n.now()) {
 		return nil, errInvalidToken()
 	}
+	if err := checkBoundCIDRs(ctx, t.BoundCIDRs); err != nil { // bound_cidrs.go
+		return nil, err
+	}
 	if err := n.checkSession(st, t, n.now()); err != nil { // idle timeout (sessions.go)
 		return nil, err
 	}

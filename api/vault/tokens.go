@@ -128,6 +128,9 @@ func tokenData(t *fsm.Token, id string, now time.Time) map[string]any {
 	if t.Period > 0 {
 		d["period"] = int64(t.Period.Seconds())
 	}
+	if len(t.BoundCIDRs) > 0 {
+		d["bound_cidrs"] = t.BoundCIDRs
+	}
 	if !t.LastRenewal.IsZero() {
 		d["last_renewal_time"] = t.LastRenewal.Unix()
 		d["last_renewal"] = t.LastRenewal.UTC().Format(time.RFC3339Nano)
