@@ -89,6 +89,14 @@ func (n *Node) groupPolicySources(st *fsm.State, g *fsm.IAMGroup) *policySet {
 	return set
 }
 
+// rolePolicySources returns a role's inline and attached policies: the
+// permissions of its sessions before any session policy.
+func (n *Node) rolePolicySources(st *fsm.State, r *fsm.IAMRole) *policySet {
+	set := &policySet{}
+	n.addEntityPolicies(st, set, r.AccountID, r.RoleID, sourceRole)
+	return set
+}
+
 // addEntityPolicies adds an entity's inline policies (typed inlineType)
 // and the default versions of its attached managed policies.
 func (n *Node) addEntityPolicies(st *fsm.State, set *policySet, acct, entityID, inlineType string) {

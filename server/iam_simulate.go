@@ -57,7 +57,9 @@ type EvaluationResult struct {
 }
 
 // SimulatePrincipalPolicy simulates the policies of a user (with its
-// groups) or a group, plus PolicyInputList.
+// groups), a group or a role, plus PolicyInputList. A role's set is what
+// its sessions get before any session policy (which PermissionsBoundary
+// can carry).
 func (n *Node) SimulatePrincipalPolicy(c *AWSCaller, req SimulateRequest) (Page[*EvaluationResult], error) {
 	if err := n.AuthorizeIAM(c, "iam:SimulatePrincipalPolicy", req.PolicySourceArn); err != nil {
 		return Page[*EvaluationResult]{}, err
@@ -79,7 +81,11 @@ func (n *Node) SimulatePrincipalPolicy(c *AWSCaller, req SimulateRequest) (Page[
 		}
 		set = n.groupPolicySources(st, g)
 	case "role":
-		return Page[*EvaluationResult]{}, noSuchEntity("The role with name %s cannot be found.", entity)
+		r := st.IAMRole(c.AccountID, entity)
+		if r == nil || RoleArn(r) != req.PolicySourceArn {
+			return Page[*EvaluationResult]{}, noSuchEntity("The role with name %s cannot be found.", entity)
+		}
+		set = n.rolePolicySources(st, r)
 	default:
 		return Page[*EvaluationResult]{}, invalidInput("Invalid ARN %s.", req.PolicySourceArn)
 	}

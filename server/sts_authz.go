@@ -15,9 +15,7 @@ import (
 // in any set wins; otherwise every set must allow.
 func (n *Node) roleSessionDecision(c *AWSCaller, req policy.Request) policy.Decision {
 	st := n.State()
-	set := &policySet{}
-	n.addEntityPolicies(st, set, c.AccountID, c.Role.RoleID, sourceRole)
-	d := policy.Decide(set.sources, req)
+	d := policy.Decide(n.rolePolicySources(st, c.Role).sources, req)
 	s := c.Session
 	if d == policy.ExplicitDeny || s == nil || (s.Policy == "" && len(s.PolicyArns) == 0) {
 		return d

@@ -157,3 +157,56 @@ func TestSimulateCustomPolicy(t *testing.T) {
 	must[*iam.SimulatePrincipalPolicyOutput](t)(bob.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
 		PolicySourceArn: aws.String("arn:aws:iam::" + d.AccountID + ":user/alice"), ActionNames: []string{"s3:GetObject"}}))
 }
+
+// A role as the policy source: its inline and attached policies, what its
+// sessions get before any session policy (PermissionsBoundary narrows it).
+func TestSimulatePrincipalPolicyRole(t *testing.T) {
+	d := apitest.StartDev(t)
+	c := rootClient(d)
+	role := must[*iam.CreateRoleOutput](t)(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Reader"), Path: aws.String("/ci/"),
+		AssumeRolePolicyDocument: aws.String(trustFor("arn:aws:iam::"+d.AccountID+":root", ""))})).Role
+	must[*iam.PutRolePolicyOutput](t)(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("Reader"),
+		PolicyName: aws.String("read"), PolicyDocument: aws.String(allow("s3:GetObject", "arn:aws:s3:::data/*"))}))
+	managed := must[*iam.CreatePolicyOutput](t)(c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("no-delete"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[` +
+			`{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::data"},` +
+			`{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`)})).Policy
+	must[*iam.AttachRolePolicyOutput](t)(c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("Reader"), PolicyArn: managed.Arn}))
+
+	simulate := func(in *iam.SimulatePrincipalPolicyInput) *iam.SimulatePrincipalPolicyOutput {
+		t.Helper()
+		in.PolicySourceArn = role.Arn
+		return must[*iam.SimulatePrincipalPolicyOutput](t)(c.SimulatePrincipalPolicy(ctx, in))
+	}
+	out := simulate(&iam.SimulatePrincipalPolicyInput{ActionNames: []string{"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:DeleteObject"},
+		ResourceArns: []string{"arn:aws:s3:::data/x"}})
+	want := "s3:GetObject arn:aws:s3:::data/x allowed;s3:ListBucket arn:aws:s3:::data/x implicitDeny;" +
+		"s3:PutObject arn:aws:s3:::data/x implicitDeny;s3:DeleteObject arn:aws:s3:::data/x explicitDeny;"
+	if got := decisions(out); got != want {
+		t.Fatalf("decisions\n got %s\nwant %s", got, want)
+	}
+	if m := out.EvaluationResults[0].MatchedStatements; len(m) != 1 || *m[0].SourcePolicyId != "read" || m[0].SourcePolicyType != types.PolicySourceTypeRole {
+		t.Fatalf("inline match %+v", m)
+	}
+	if m := out.EvaluationResults[3].MatchedStatements; len(m) != 1 || *m[0].SourcePolicyId != "no-delete" || m[0].SourcePolicyType != types.PolicySourceTypeUserManaged {
+		t.Fatalf("managed match %+v", m)
+	}
+	out = simulate(&iam.SimulatePrincipalPolicyInput{ActionNames: []string{"s3:ListBucket"}, ResourceArns: []string{"arn:aws:s3:::data"}})
+	if out.EvaluationResults[0].EvalDecision != types.PolicyEvaluationDecisionTypeAllowed {
+		t.Fatalf("attached allow: %+v", out.EvaluationResults[0])
+	}
+
+	// A session policy carried as the boundary leaves only what both allow.
+	out = simulate(&iam.SimulatePrincipalPolicyInput{ActionNames: []string{"s3:GetObject"},
+		ResourceArns:                       []string{"arn:aws:s3:::data/x", "arn:aws:s3:::data/y"},
+		PermissionsBoundaryPolicyInputList: []string{allow("s3:GetObject", "arn:aws:s3:::data/x")}})
+	if got := decisions(out); got != "s3:GetObject arn:aws:s3:::data/x allowed;s3:GetObject arn:aws:s3:::data/y implicitDeny;" {
+		t.Fatalf("with boundary: %s", got)
+	}
+
+	// The ARN must name the role exactly, path included.
+	for _, arn := range []string{"arn:aws:iam::" + d.AccountID + ":role/nobody", "arn:aws:iam::" + d.AccountID + ":role/Reader"} {
+		_, err := c.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(arn), ActionNames: []string{"s3:GetObject"}})
+		wantCode(t, err, "NoSuchEntity")
+	}
+}
