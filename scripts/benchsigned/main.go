@@ -16,16 +16,13 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"iamd/scripts/internal/closedloop"
 )
 
 func main() {
@@ -36,6 +33,10 @@ func main() {
 	clients := flag.String("clients", "1,16,64", "comma-separated concurrent client counts")
 	duration := flag.Duration("duration", 5*time.Second, "how long each run lasts")
 	flag.Parse()
+	counts, err := closedloop.Counts(*clients)
+	if err != nil {
+		fatal(err)
+	}
 
 	tr := &http.Transport{MaxIdleConnsPerHost: 512}
 	ctx := context.Background()
@@ -57,13 +58,15 @@ func main() {
 		}()
 	}
 	fmt.Printf("%s, signed GetUser as %s, %s per run\n\n", *addr, *as, *duration)
-	fmt.Printf("%8s %10s %8s %10s %10s %10s\n", "clients", "calls", "errors", "calls/s", "p50", "p99")
-	for _, f := range strings.Split(*clients, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			fatal(fmt.Errorf("bad client count %q", f))
-		}
-		run(*addr, signAK, signSK, n, *duration, tr)
+	closedloop.PrintHeader("calls")
+	for _, n := range counts {
+		closedloop.Run(n, *duration, func(int) func() error {
+			c := client(*addr, signAK, signSK, tr)
+			return func() error {
+				_, err := c.GetUser(context.Background(), &iam.GetUserInput{})
+				return err
+			}
+		}).Print()
 	}
 }
 
@@ -75,50 +78,6 @@ func client(addr, ak, sk string, tr *http.Transport) *iam.Client {
 		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Transport: tr, Timeout: 30 * time.Second},
 	})
-}
-
-func run(addr, ak, sk string, n int, d time.Duration, tr *http.Transport) {
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
-	lat := make([][]time.Duration, n)
-	var wg sync.WaitGroup
-	start := time.Now()
-	stop := start.Add(d)
-	for i := range n {
-		c := client(addr, ak, sk, tr)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(stop) {
-				t0 := time.Now()
-				if _, err := c.GetUser(context.Background(), &iam.GetUserInput{}); err != nil {
-					firstErr.CompareAndSwap(nil, err.Error())
-					failed.Add(1)
-					continue
-				}
-				lat[i] = append(lat[i], time.Since(t0))
-				ok.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	slices.Sort(all)
-	pct := func(p float64) time.Duration {
-		if len(all) == 0 {
-			return 0
-		}
-		return all[min(len(all)-1, int(float64(len(all))*p))]
-	}
-	fmt.Printf("%8d %10d %8d %10.0f %10s %10s\n", n, ok.Load(), failed.Load(),
-		float64(ok.Load())/elapsed.Seconds(), pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond))
-	if e := firstErr.Load(); e != nil {
-		fmt.Fprintf(os.Stderr, "first error: %s\n", e)
-	}
 }
 
 func fatal(err error) {
