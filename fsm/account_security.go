@@ -48,10 +48,7 @@ const (
 )
 
 func init() {
-	registerTable[AccountSecurity](&memdb.TableSchema{
-		Name:    tableAccountSecurity,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("AccountID")},
-	})
+	registerKeyedTable[AccountSecurity](tableAccountSecurity, "AccountID")
 	register(CmdPutAccountSecurity, "put-account-security", applyPutAccountSecurity)
 }
 
@@ -74,10 +71,7 @@ func ValidSessionTimeout(m int) error {
 }
 
 func applyPutAccountSecurity(tx *memdb.Txn, env Env, cmd *PutAccountSecurity) (any, error) {
-	acct := cmd.AccountID
-	if acct == "" {
-		acct = defaultAccountID(tx)
-	}
+	acct := orDefaultAccount(tx, cmd.AccountID)
 	if first[Account](tx, tableAccounts, "id", acct) == nil {
 		return nil, iamerr.New(iamerr.NotFound, "no account %q", acct)
 	}
@@ -117,11 +111,17 @@ func defaultAccountID(tx *memdb.Txn) string {
 	return ""
 }
 
+// orDefaultAccount is acct, or the default account when acct is "".
+func orDefaultAccount(tx *memdb.Txn, acct string) string {
+	if acct == "" {
+		return defaultAccountID(tx)
+	}
+	return acct
+}
+
 // AccountSecurity returns an account's settings ("" = the default account).
 func (s *State) AccountSecurity(acct string) *AccountSecurity {
-	if acct == "" {
-		acct = defaultAccountID(s.tx)
-	}
+	acct = orDefaultAccount(s.tx, acct)
 	return accountSecurity(s.tx, acct)
 }
 

@@ -64,10 +64,7 @@ const (
 )
 
 func init() {
-	registerTable[Account](&memdb.TableSchema{
-		Name:    tableAccounts,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("ID")},
-	})
+	registerKeyedTable[Account](tableAccounts, "ID")
 	registerTable[AccessKey](&memdb.TableSchema{
 		Name: tableAccessKeys,
 		Indexes: map[string]*memdb.IndexSchema{

@@ -26,10 +26,7 @@ const (
 )
 
 func init() {
-	registerTable[ACLPolicy](&memdb.TableSchema{
-		Name:    tableACLPolicies,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("Name")},
-	})
+	registerKeyedTable[ACLPolicy](tableACLPolicies, "Name")
 	register(CmdPutACLPolicy, "put-acl-policy", applyPutACLPolicy)
 	register(CmdDeleteACLPolicy, "delete-acl-policy", applyDeleteACLPolicy)
 }

@@ -135,14 +135,8 @@ const (
 )
 
 func init() {
-	registerTable[MUAConfig](&memdb.TableSchema{
-		Name:    tableMUAConfig,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("AccountID")},
-	})
-	registerTable[Approval](&memdb.TableSchema{
-		Name:    tableApprovals,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("ID")},
-	})
+	registerKeyedTable[MUAConfig](tableMUAConfig, "AccountID")
+	registerKeyedTable[Approval](tableApprovals, "ID")
 	register(CmdPutMUAConfig, "put-mua-config", applyPutMUAConfig)
 	register(CmdDecideApproval, "decide-approval", applyDecideApproval)
 }
@@ -154,9 +148,7 @@ type PutMUAConfig struct {
 
 func applyPutMUAConfig(tx *memdb.Txn, env Env, cmd *PutMUAConfig) (any, error) {
 	c := cmd.Config
-	if c.AccountID == "" {
-		c.AccountID = defaultAccountID(tx)
-	}
+	c.AccountID = orDefaultAccount(tx, c.AccountID)
 	if len(c.Contacts) > MaxSecurityContacts {
 		return nil, iamerr.New(iamerr.Invalid, "at most %d security contacts may be named", MaxSecurityContacts)
 	}
@@ -195,10 +187,7 @@ func holdForApproval(tx *memdb.Txn, env Env, ev *auditEnvelope, written *[]*Audi
 	if ev.Meta.ApprovalID == "" {
 		return false, nil
 	}
-	acct := ev.Meta.AccountID
-	if acct == "" {
-		acct = defaultAccountID(tx)
-	}
+	acct := orDefaultAccount(tx, ev.Meta.AccountID)
 	cfg := first[MUAConfig](tx, tableMUAConfig, "id", acct)
 	activity := activityOf(ev.Type)
 	if cfg == nil || !cfg.Enabled || activity == "" {
@@ -353,9 +342,7 @@ func afterApply(tx *memdb.Txn, env Env, ev *auditEnvelope, value any, written *[
 
 // MUAConfig returns an account's configuration, nil if none.
 func (s *State) MUAConfig(acct string) *MUAConfig {
-	if acct == "" {
-		acct = defaultAccountID(s.tx)
-	}
+	acct = orDefaultAccount(s.tx, acct)
 	return first[MUAConfig](s.tx, tableMUAConfig, "id", acct)
 }
 

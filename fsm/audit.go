@@ -106,14 +106,8 @@ func init() {
 			"id": {Name: "id", Unique: true, Indexer: &memdb.UintFieldIndex{Field: "Seq"}},
 		},
 	})
-	registerTable[AuditHead](&memdb.TableSchema{
-		Name:    tableAuditHead,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("ID")},
-	})
-	registerTable[AuditDevice](&memdb.TableSchema{
-		Name:    tableAuditDevices,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("Path")},
-	})
+	registerKeyedTable[AuditHead](tableAuditHead, "ID")
+	registerKeyedTable[AuditDevice](tableAuditDevices, "Path")
 	// CmdAudited is dispatched by FSM.apply itself (audit_apply.go): its
 	// inner command decides what is applied. It is registered for the
 	// name table only.

@@ -117,10 +117,7 @@ func auditResult(value any, err error) (string, string) {
 // entry's account (force: the entry records the switch itself). It returns
 // nil when nothing was written.
 func appendAudit(tx *memdb.Txn, env Env, meta AuditMeta, action, target, result, detail string, force bool) (*AuditEntry, error) {
-	acct := meta.AccountID
-	if acct == "" {
-		acct = defaultAccountID(tx)
-	}
+	acct := orDefaultAccount(tx, meta.AccountID)
 	if !force && !accountSecurity(tx, acct).AuditEnabled() {
 		return nil, nil
 	}

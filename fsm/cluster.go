@@ -19,10 +19,7 @@ type Cluster struct {
 const tableCluster = "cluster"
 
 func init() {
-	registerTable[Cluster](&memdb.TableSchema{
-		Name:    tableCluster,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("ID")},
-	})
+	registerKeyedTable[Cluster](tableCluster, "ID")
 	register(CmdInitCluster, "init-cluster", applyInitCluster)
 }
 

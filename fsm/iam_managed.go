@@ -148,9 +148,9 @@ type DeletePolicy struct {
 }
 
 func applyDeletePolicy(tx *memdb.Txn, env Env, cmd *DeletePolicy) (any, error) {
-	p := policyByID(tx, cmd.AccountID, cmd.PolicyID)
-	if p == nil {
-		return nil, NoSuchPolicy(cmd.Arn)
+	p, err := policyByID(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn)
+	if err != nil {
+		return nil, err
 	}
 	if count(tx, tableAttachments, "policy", p.Arn) > 0 {
 		return nil, deleteConflict("Cannot delete a policy attached to entities.")
@@ -180,9 +180,9 @@ type CreatePolicyVersion struct {
 }
 
 func applyCreatePolicyVersion(tx *memdb.Txn, env Env, cmd *CreatePolicyVersion) (any, error) {
-	p := policyByID(tx, cmd.AccountID, cmd.PolicyID)
-	if p == nil {
-		return nil, NoSuchPolicy(cmd.Arn)
+	p, err := policyByID(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn)
+	if err != nil {
+		return nil, err
 	}
 	if count(tx, tablePolicyVersions, "policy", p.PolicyID) >= MaxPolicyVersions {
 		return nil, limitExceeded("A managed policy can have up to %d versions. Before you create a new version, "+
@@ -215,12 +215,12 @@ type SetDefaultPolicyVersion struct {
 }
 
 func applySetDefaultPolicyVersion(tx *memdb.Txn, env Env, cmd *SetDefaultPolicyVersion) (any, error) {
-	p := policyByID(tx, cmd.AccountID, cmd.PolicyID)
-	if p == nil {
-		return nil, NoSuchPolicy(cmd.Arn)
+	p, err := policyByID(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn)
+	if err != nil {
+		return nil, err
 	}
-	if first[PolicyVersion](tx, tablePolicyVersions, "id", p.PolicyID+"/"+cmd.VersionID) == nil {
-		return nil, NoSuchPolicyVersion(cmd.Arn, cmd.VersionID)
+	if _, err := versionOf(tx, p, cmd.Arn, cmd.VersionID); err != nil {
+		return nil, err
 	}
 	c := *p
 	c.DefaultVersionID, c.UpdateDate = cmd.VersionID, cmd.Time
@@ -231,13 +231,13 @@ func applySetDefaultPolicyVersion(tx *memdb.Txn, env Env, cmd *SetDefaultPolicyV
 type DeletePolicyVersion SetDefaultPolicyVersion
 
 func applyDeletePolicyVersion(tx *memdb.Txn, env Env, cmd *DeletePolicyVersion) (any, error) {
-	p := policyByID(tx, cmd.AccountID, cmd.PolicyID)
-	if p == nil {
-		return nil, NoSuchPolicy(cmd.Arn)
+	p, err := policyByID(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn)
+	if err != nil {
+		return nil, err
 	}
-	v := first[PolicyVersion](tx, tablePolicyVersions, "id", p.PolicyID+"/"+cmd.VersionID)
-	if v == nil {
-		return nil, NoSuchPolicyVersion(cmd.Arn, cmd.VersionID)
+	v, err := versionOf(tx, p, cmd.Arn, cmd.VersionID)
+	if err != nil {
+		return nil, err
 	}
 	if v.VersionID == p.DefaultVersionID {
 		return nil, deleteConflict("Cannot delete the default version of a policy.")
@@ -332,9 +332,9 @@ func applyUntagPolicy(tx *memdb.Txn, env Env, cmd *UntagPolicy) (any, error) {
 
 // updatePolicy applies change to a copy of the policy and stores it.
 func updatePolicy(tx *memdb.Txn, acct, id, arn string, change func(*ManagedPolicy) error) (any, error) {
-	p := policyByID(tx, acct, id)
-	if p == nil {
-		return nil, NoSuchPolicy(arn)
+	p, err := policyByID(tx, acct, id, arn)
+	if err != nil {
+		return nil, err
 	}
 	c := *p
 	if err := change(&c); err != nil {
@@ -343,12 +343,23 @@ func updatePolicy(tx *memdb.Txn, acct, id, arn string, change func(*ManagedPolic
 	return nil, insert(tx, tableManagedPolicies, &c)
 }
 
-func policyByID(tx *memdb.Txn, acct, id string) *ManagedPolicy {
+// policyByID is the account's policy with that ID; NoSuchPolicy (naming
+// arn) when there is none.
+func policyByID(tx *memdb.Txn, acct, id, arn string) (*ManagedPolicy, error) {
 	p := first[ManagedPolicy](tx, tableManagedPolicies, "id", id)
 	if p == nil || p.AccountID != acct {
-		return nil
+		return nil, NoSuchPolicy(arn)
 	}
-	return p
+	return p, nil
+}
+
+// versionOf is version vid of policy p; NoSuchPolicyVersion when absent.
+func versionOf(tx *memdb.Txn, p *ManagedPolicy, arn, vid string) (*PolicyVersion, error) {
+	v := first[PolicyVersion](tx, tablePolicyVersions, "id", p.PolicyID+"/"+vid)
+	if v == nil {
+		return nil, NoSuchPolicyVersion(arn, vid)
+	}
+	return v, nil
 }
 
 // ManagedPolicyByArn returns the customer managed policy with that ARN, or nil.

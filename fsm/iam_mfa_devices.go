@@ -151,9 +151,9 @@ func applyEnableMFADevice(tx *memdb.Txn, env Env, cmd *EnableMFADevice) (any, er
 type ResyncMFADevice EnableMFADevice
 
 func applyResyncMFADevice(tx *memdb.Txn, env Env, cmd *ResyncMFADevice) (any, error) {
-	d := deviceOf(tx, cmd.AccountID, cmd.Serial)
-	if d == nil || d.UserID != cmd.UserID {
-		return nil, NoSuchMFADevice(cmd.Serial)
+	d, err := assignedDevice(tx, cmd.AccountID, cmd.Serial, cmd.UserID)
+	if err != nil {
+		return nil, err
 	}
 	return judgeCodes(tx, d, cmd.Check, true, nil)
 }
@@ -168,9 +168,9 @@ type UseMFACode struct {
 }
 
 func applyUseMFACode(tx *memdb.Txn, env Env, cmd *UseMFACode) (any, error) {
-	d := deviceOf(tx, cmd.AccountID, cmd.Serial)
-	if d == nil || d.UserID != cmd.UserID {
-		return nil, NoSuchMFADevice(cmd.Serial)
+	d, err := assignedDevice(tx, cmd.AccountID, cmd.Serial, cmd.UserID)
+	if err != nil {
+		return nil, err
 	}
 	return judgeCodes(tx, d, cmd.Check, false, nil)
 }
@@ -223,9 +223,9 @@ type DeactivateMFADevice struct {
 }
 
 func applyDeactivateMFADevice(tx *memdb.Txn, env Env, cmd *DeactivateMFADevice) (any, error) {
-	d := deviceOf(tx, cmd.AccountID, cmd.Serial)
-	if d == nil || d.UserID == "" || d.UserID != cmd.UserID {
-		return nil, NoSuchMFADevice(cmd.Serial)
+	d, err := assignedDevice(tx, cmd.AccountID, cmd.Serial, cmd.UserID)
+	if err != nil {
+		return nil, err
 	}
 	c := *d
 	c.UserID, c.EnableDate = "", time.Time{}
@@ -247,6 +247,17 @@ func applyDeleteVirtualMFADevice(tx *memdb.Txn, env Env, cmd *DeleteVirtualMFADe
 		return nil, deleteConflict("MFA Device is still in use.")
 	}
 	return nil, tx.Delete(tableMFADevices, d)
+}
+
+// assignedDevice is the account's device serial when it is enabled for
+// userID; NoSuchMFADevice otherwise, so a caller cannot tell another
+// user's device from a missing one.
+func assignedDevice(tx *memdb.Txn, acct, serial, userID string) (*VirtualMFADevice, error) {
+	d := deviceOf(tx, acct, serial)
+	if d == nil || d.UserID == "" || d.UserID != userID {
+		return nil, NoSuchMFADevice(serial)
+	}
+	return d, nil
 }
 
 func deviceOf(tx *memdb.Txn, acct, serial string) *VirtualMFADevice {

@@ -67,10 +67,7 @@ const (
 )
 
 func init() {
-	registerTable[PendingMFA](&memdb.TableSchema{
-		Name:    tablePendingMFA,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("ID")},
-	})
+	registerKeyedTable[PendingMFA](tablePendingMFA, "ID")
 	register(CmdLogin, "login", applyLogin)
 	register(CmdValidateMFA, "validate-mfa", applyValidateMFA)
 }

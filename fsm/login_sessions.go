@@ -83,10 +83,7 @@ func recordLoginSession(tx *memdb.Txn, meta AuditMeta, value any) error {
 	if t == nil || !IsLoginToken(t) || first[Token](tx, tableTokens, "accessor", t.Accessor) == nil {
 		return nil
 	}
-	acct := meta.AccountID
-	if acct == "" {
-		acct = defaultAccountID(tx)
-	}
+	acct := orDefaultAccount(tx, meta.AccountID)
 	key := sessionKey(t)
 	if accountSecurity(tx, acct).PreventConcurrentSessions {
 		for _, s := range all[LoginSession](tx, tableLoginSessions, "key", key) {

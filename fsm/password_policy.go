@@ -51,14 +51,8 @@ const (
 )
 
 func init() {
-	registerTable[PasswordPolicy](&memdb.TableSchema{
-		Name:    tablePasswordPolicy,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("AccountID")},
-	})
-	registerTable[PasswordHistory](&memdb.TableSchema{
-		Name:    tablePasswordHistory,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("Key")},
-	})
+	registerKeyedTable[PasswordPolicy](tablePasswordPolicy, "AccountID")
+	registerKeyedTable[PasswordHistory](tablePasswordHistory, "Key")
 	register(CmdPutPasswordPolicy, "put-password-policy", applyPutPasswordPolicy)
 	register(CmdDeletePasswordPolicy, "delete-password-policy", applyDeletePasswordPolicy)
 	auditActions[CmdPutPasswordPolicy] = "account.password_policy.update"
@@ -72,9 +66,7 @@ type PutPasswordPolicy struct {
 
 func applyPutPasswordPolicy(tx *memdb.Txn, env Env, cmd *PutPasswordPolicy) (any, error) {
 	p := cmd.Policy
-	if p.AccountID == "" {
-		p.AccountID = defaultAccountID(tx)
-	}
+	p.AccountID = orDefaultAccount(tx, p.AccountID)
 	return &p, insert(tx, tablePasswordPolicy, &p)
 }
 
@@ -84,10 +76,7 @@ type DeletePasswordPolicy struct {
 }
 
 func applyDeletePasswordPolicy(tx *memdb.Txn, env Env, cmd *DeletePasswordPolicy) (any, error) {
-	acct := cmd.AccountID
-	if acct == "" {
-		acct = defaultAccountID(tx)
-	}
+	acct := orDefaultAccount(tx, cmd.AccountID)
 	p := first[PasswordPolicy](tx, tablePasswordPolicy, "id", acct)
 	if p == nil {
 		return nil, errNoPasswordPolicy(acct)
@@ -138,9 +127,7 @@ func errNoPasswordPolicy(acct string) error {
 
 // PasswordPolicy returns an account's policy ("" = default), nil if none.
 func (s *State) PasswordPolicy(acct string) *PasswordPolicy {
-	if acct == "" {
-		acct = defaultAccountID(s.tx)
-	}
+	acct = orDefaultAccount(s.tx, acct)
 	return first[PasswordPolicy](s.tx, tablePasswordPolicy, "id", acct)
 }
 

@@ -30,10 +30,7 @@ const (
 )
 
 func init() {
-	registerTable[Peer](&memdb.TableSchema{
-		Name:    tablePeers,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("ID")},
-	})
+	registerKeyedTable[Peer](tablePeers, "ID")
 	register(CmdSetPeer, "set-peer", applySetPeer)
 	register(CmdDeletePeer, "delete-peer", applyDeletePeer)
 }

@@ -26,6 +26,12 @@ func registerTable[T any](schema *memdb.TableSchema) {
 	tables[schema.Name] = tableDef{schema: schema, typ: reflect.TypeFor[T]()}
 }
 
+// registerKeyedTable adds a table of *T whose only index is its unique
+// "id" on field.
+func registerKeyedTable[T any](name, field string) {
+	registerTable[T](&memdb.TableSchema{Name: name, Indexes: map[string]*memdb.IndexSchema{"id": idIndex(field)}})
+}
+
 func dbSchema() *memdb.DBSchema {
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
 	for name, def := range tables {

@@ -27,10 +27,7 @@ type SessionRevocation struct {
 const tableSessionRevocations = "sts_session_revocations"
 
 func init() {
-	registerTable[SessionRevocation](&memdb.TableSchema{
-		Name:    tableSessionRevocations,
-		Indexes: map[string]*memdb.IndexSchema{"id": idIndex("PrincipalID")},
-	})
+	registerKeyedTable[SessionRevocation](tableSessionRevocations, "PrincipalID")
 	register(CmdRevokeSessions, "revoke-sessions", applyRevokeSessions)
 }
 
