@@ -246,17 +246,9 @@ func (p *Params) memberIndexes(name string) []int {
 // maxLen bounds the number of members (0: unbounded); required lists must
 // be present.
 func (p *Params) List(name string, rule Rule, maxLen int, required bool) ([]string, bool) {
-	idx := p.memberIndexes(name)
-	present := len(idx) > 0 || p.Has(name)
-	if !present {
-		if required {
-			p.fail(name, "", true, "Member must not be null")
-		}
-		return nil, false
-	}
-	if maxLen > 0 && len(idx) > maxLen {
-		p.fail(name, fmt.Sprintf("%d members", len(idx)), false, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
-		return nil, true
+	idx, present := p.checkedMembers(name, maxLen, required)
+	if idx == nil {
+		return nil, present
 	}
 	out := make([]string, 0, len(idx))
 	for _, n := range idx {
@@ -268,12 +260,13 @@ func (p *Params) List(name string, rule Rule, maxLen int, required bool) ([]stri
 	return out, true
 }
 
-// Members returns one nested Params per `name.member.N.*` structure, in N
-// order, and whether the list was sent. Read each member's fields with the
-// same getters; violations are reported as `name.N.member.field`.
-func (p *Params) Members(name string, maxLen int, required bool) ([]*Params, bool) {
-	idx := p.memberIndexes(name)
-	present := len(idx) > 0 || p.Has(name)
+// checkedMembers returns the N of the `name.member.N` keys in order and
+// whether the list was sent, after the checks List and Members share: a
+// required list must be present, maxLen (0: unbounded) bounds its length.
+// idx is nil when the list is absent or refused (empty, not nil, for `name=`).
+func (p *Params) checkedMembers(name string, maxLen int, required bool) (idx []int, present bool) {
+	idx = p.memberIndexes(name)
+	present = len(idx) > 0 || p.Has(name)
 	if !present {
 		if required {
 			p.fail(name, "", true, "Member must not be null")
@@ -283,6 +276,17 @@ func (p *Params) Members(name string, maxLen int, required bool) ([]*Params, boo
 	if maxLen > 0 && len(idx) > maxLen {
 		p.fail(name, fmt.Sprintf("%d members", len(idx)), false, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
 		return nil, true
+	}
+	return idx, true
+}
+
+// Members returns one nested Params per `name.member.N.*` structure, in N
+// order, and whether the list was sent. Read each member's fields with the
+// same getters; violations are reported as `name.N.member.field`.
+func (p *Params) Members(name string, maxLen int, required bool) ([]*Params, bool) {
+	idx, present := p.checkedMembers(name, maxLen, required)
+	if idx == nil {
+		return nil, present
 	}
 	out := make([]*Params, 0, len(idx))
 	for _, n := range idx {
