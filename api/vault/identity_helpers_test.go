@@ -140,6 +140,20 @@ func idRace(n int, f func(i int) error) []error {
 	return errs
 }
 
+// idWins counts the nil errors of a race and hands every other one to
+// loser, which checks it is the refusal expected.
+func idWins(errs []error, loser func(error)) int {
+	wins := 0
+	for _, err := range errs {
+		if err == nil {
+			wins++
+			continue
+		}
+		loser(err)
+	}
+	return wins
+}
+
 // idCase is a POST that must be refused with 400 and msg.
 type idCase struct{ path, body, msg string }
 

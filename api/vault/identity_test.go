@@ -274,15 +274,7 @@ func TestConcurrentEntityNamesOneWins(t *testing.T) {
 		_, err := c.Logical().Write("identity/entity/id/"+ids[i], map[string]any{"name": "target"})
 		return err
 	})
-	wins := 0
-	for _, err := range errs {
-		if err == nil {
-			wins++
-			continue
-		}
-		idWantError(t, err, 400, "entity name is already in use")
-	}
-	if wins != 1 {
+	if wins := idWins(errs, func(err error) { idWantError(t, err, 400, "entity name is already in use") }); wins != 1 {
 		t.Fatalf("%d renames won, want 1", wins)
 	}
 }

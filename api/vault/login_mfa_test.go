@@ -25,7 +25,7 @@ const mfaWarningText = "A login request was issued that is subject to MFA valida
 type mfaEnv struct {
 	d        *apitest.Dev
 	c        *vaultapi.Client
-	clock    *upClock
+	clock    *testClock
 	accessor string
 	methodID string
 	entityID string
@@ -149,14 +149,14 @@ func TestTwoPhaseMFALogin(t *testing.T) {
 	second := e.pending(t)
 	_, err = e.validate(t, second, e.methodID, good)
 	wantForbiddenContaining(t, err, "MFA credentials not supplied or incorrect")
-	e.clock.Add(30 * time.Second)
+	e.clock.Advance(30 * time.Second)
 	if _, err := e.validate(t, second, e.methodID, e.code(t, e.secret)); err != nil {
 		t.Fatalf("next step's code: %v", err)
 	}
 
 	// Pending logins expire after 300 s.
 	third := e.pending(t)
-	e.clock.Add(301 * time.Second)
+	e.clock.Advance(301 * time.Second)
 	_, err = e.validate(t, third, e.methodID, e.code(t, e.secret))
 	idWantError(t, err, 400, "invalid request ID")
 }
@@ -174,7 +174,7 @@ func TestMFALockoutAfterMaxAttempts(t *testing.T) {
 	// The lockout holds for a new login too: it is per entity and method.
 	_, err = e.validate(t, e.pending(t), e.methodID, good)
 	wantForbiddenContaining(t, err, "maximum TOTP validation attempts")
-	e.clock.Add(30 * time.Second)
+	e.clock.Advance(30 * time.Second)
 	if _, err := e.validate(t, req, e.methodID, e.code(t, e.secret)); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
@@ -191,33 +191,19 @@ func TestConcurrentValidationsWithOneCode(t *testing.T) {
 		_, err := e.validate(t, reqs[i], e.methodID, code)
 		return err
 	})
-	wins := 0
-	for _, err := range errs {
-		if err == nil {
-			wins++
-			continue
-		}
-		wantForbiddenContaining(t, err, "MFA credentials not supplied or incorrect")
-	}
-	if wins != 1 {
+	if wins := idWins(errs, func(err error) { wantForbiddenContaining(t, err, "MFA credentials not supplied or incorrect") }); wins != 1 {
 		t.Fatalf("%d of %d validations with one code succeeded, want 1", wins, len(reqs))
 	}
 
 	// One request validated concurrently yields one token.
-	e.clock.Add(30 * time.Second)
+	e.clock.Advance(30 * time.Second)
 	req := e.pending(t)
 	code = e.code(t, e.secret)
 	errs = idRace(6, func(int) error {
 		_, err := e.validate(t, req, e.methodID, code)
 		return err
 	})
-	wins = 0
-	for _, err := range errs {
-		if err == nil {
-			wins++
-		}
-	}
-	if wins != 1 {
+	if wins := idWins(errs, func(error) {}); wins != 1 {
 		t.Fatalf("%d validations of one request succeeded, want 1", wins)
 	}
 }
@@ -238,7 +224,7 @@ func TestMFAHeaderSinglePhase(t *testing.T) {
 	idWantError(t, err, 403, "permission denied")
 	_, err = login(e.methodID + ":000000")
 	idWantError(t, err, 403, "permission denied")
-	e.clock.Add(30 * time.Second)
+	e.clock.Advance(30 * time.Second)
 	if s, err := login(e.methodID+":passcode="+e.code(t, e.secret), "unknown-method:1"); err != nil || s.Auth.ClientToken == "" {
 		t.Fatalf("header by id: %+v %v", s, err)
 	}
@@ -418,15 +404,15 @@ func TestUserpassUserLockout(t *testing.T) {
 
 	// A lockout ends by itself after lockout_duration.
 	fail(3)
-	clock.Add(9 * time.Minute)
+	clock.Advance(9 * time.Minute)
 	_, err = upLogin(d, t, "userpass", "alice", "pw")
 	idWantError(t, err, 403, "permission denied")
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	upMustLogin(d, t, "userpass", "alice", "pw")
 
 	// Failures further apart than lockout_counter_reset do not add up.
 	fail(2)
-	clock.Add(6 * time.Minute)
+	clock.Advance(6 * time.Minute)
 	fail(2)
 	upMustLogin(d, t, "userpass", "alice", "pw")
 	if got := idRead(t, c, "sys/locked-users"); got["total"].(interface{ String() string }).String() != "0" {
@@ -469,7 +455,7 @@ func TestTOTPSkewAndAlgorithms(t *testing.T) {
 				wantForbiddenContaining(t, err, "MFA credentials not supplied or incorrect")
 			}
 			// Two steps back is outside any skew.
-			e.clock.Add(period)
+			e.clock.Advance(period)
 			_, err = e.validate(t, e.pending(t), e.methodID, at(-2*period))
 			wantForbiddenContaining(t, err, "MFA credentials not supplied or incorrect")
 			if _, err := e.validate(t, e.pending(t), e.methodID, at(0)); err != nil {

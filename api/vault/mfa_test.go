@@ -223,14 +223,9 @@ func TestConcurrentMethodNamesOneWins(t *testing.T) {
 		_, err := c.Logical().Write("identity/mfa/method/totp", map[string]any{"issuer": "iamd", "method_name": "shared"})
 		return err
 	})
-	wins := 0
-	for _, err := range errs {
-		if err == nil {
-			wins++
-			continue
-		}
+	wins := idWins(errs, func(err error) {
 		idWantError(t, err, 400, "a login MFA method configuration with the method name shared already exists")
-	}
+	})
 	if wins != 1 || len(idKeys(t, idListBothWays(t, d, c, "identity/mfa/method/totp"))) != 1 {
 		t.Fatalf("%d creates won, want 1", wins)
 	}

@@ -3,7 +3,6 @@ package vault_test
 import (
 	"encoding/json"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,26 +13,9 @@ import (
 
 // Helpers shared by the userpass and login MFA tests.
 
-// upClock is a settable clock for the node, so TOTP codes and lockouts can
-// be tested at exact instants.
-type upClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newUpClock() *upClock { return &upClock{t: time.Unix(1_800_000_000, 0).UTC()} }
-
-func (c *upClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *upClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newUpClock is the node clock of the userpass and login MFA tests, so
+// TOTP codes and lockouts can be tested at exact instants.
+func newUpClock() *testClock { return &testClock{now: time.Unix(1_800_000_000, 0).UTC()} }
 
 // upUser creates a userpass user on the mount at path.
 func upUser(t *testing.T, c *vaultapi.Client, path, name, password string, extra map[string]any) {
