@@ -16,10 +16,8 @@ import (
 // signing as that user.
 func clientForNewUser(t *testing.T, d *apitest.Dev, name string) *iam.Client {
 	t.Helper()
-	root := rootClient(d)
-	must[*iam.CreateUserOutput](t)(root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))
-	k := must[*iam.CreateAccessKeyOutput](t)(root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)}))
-	return iamClient(d, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey)
+	ak, sk := userKey(t, d, name)
+	return iamClient(d, ak, sk)
 }
 
 func TestGroupLifecycle(t *testing.T) {

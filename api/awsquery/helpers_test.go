@@ -2,8 +2,6 @@ package awsquery_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
@@ -23,11 +20,14 @@ import (
 
 // iamClient is an aws-sdk-go-v2 IAM client for the dev node signing with
 // the given key; it does not retry, so each call is one request.
-func iamClient(d *apitest.Dev, ak, sk string) *iam.Client {
+func iamClient(d *apitest.Dev, ak, sk string) *iam.Client { return iamSessionClient(d, ak, sk, "") }
+
+// iamSessionClient is iamClient with a session token.
+func iamSessionClient(d *apitest.Dev, ak, sk, token string) *iam.Client {
 	return iam.New(iam.Options{
 		BaseEndpoint:     aws.String(d.URL),
 		Region:           "eu-west-3",
-		Credentials:      credentials.NewStaticCredentialsProvider(ak, sk, ""),
+		Credentials:      credentials.NewStaticCredentialsProvider(ak, sk, token),
 		RetryMaxAttempts: 1,
 	})
 }
@@ -81,21 +81,10 @@ type rawResponse struct {
 // at time at (the zero time: now), as the aws CLI would.
 func signedPost(t *testing.T, d *apitest.Dev, ak, sk, service string, at time.Time, params url.Values) rawResponse {
 	t.Helper()
-	body := params.Encode()
-	req, err := http.NewRequest(http.MethodPost, d.URL+"/", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	if at.IsZero() {
 		at = time.Now()
 	}
-	sum := sha256.Sum256([]byte(body))
-	creds := aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, "us-east-1", at); err != nil {
-		t.Fatal(err)
-	}
-	return do(t, req)
+	return signedSessionPost(t, d, aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, service, at, params)
 }
 
 func do(t *testing.T, req *http.Request) rawResponse {

@@ -59,12 +59,7 @@ func stsClient(d *apitest.Dev, ak, sk, token string) *sts.Client {
 
 // sessionIAM is an IAM client signing with STS session credentials.
 func sessionIAM(d *apitest.Dev, c *ststypes.Credentials) *iam.Client {
-	return iam.New(iam.Options{
-		BaseEndpoint:     aws.String(d.URL),
-		Region:           "eu-west-3",
-		Credentials:      credentials.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken),
-		RetryMaxAttempts: 1,
-	})
+	return iamSessionClient(d, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
 }
 
 func sessionSTS(d *apitest.Dev, c *ststypes.Credentials) *sts.Client {
