@@ -137,6 +137,16 @@ func passwordHashFor(password, given *string) (*string, error) {
 	return nil, nil
 }
 
+// newPasswordHash checks a password being set against the account's
+// password policy (password_policy.go) and hashes it; nil when the
+// request sets none.
+func (n *Node) newPasswordHash(m *fsm.AuthMount, username string, req UserpassUserRequest) (*string, error) {
+	if err := n.checkNewPassword(m, username, req.Password); err != nil {
+		return nil, err
+	}
+	return passwordHashFor(req.Password, req.PasswordHash)
+}
+
 // WriteUserpassUser creates or updates a user of a userpass mount.
 func (n *Node) WriteUserpassUser(ctx context.Context, m *fsm.AuthMount, username string, req UserpassUserRequest) error {
 	username, err := userpassTarget(m, username)
@@ -151,10 +161,7 @@ func (n *Node) WriteUserpassUser(ctx context.Context, m *fsm.AuthMount, username
 	if err != nil {
 		return err
 	}
-	if err := n.checkNewPassword(m, username, req.Password); err != nil { // password_policy.go
-		return err
-	}
-	hash, err := passwordHashFor(req.Password, req.PasswordHash)
+	hash, err := n.newPasswordHash(m, username, req)
 	if err != nil {
 		return err
 	}
@@ -170,10 +177,7 @@ func (n *Node) SetUserpassPassword(ctx context.Context, m *fsm.AuthMount, userna
 	if err != nil {
 		return err
 	}
-	if err := n.checkNewPassword(m, username, req.Password); err != nil { // password_policy.go
-		return err
-	}
-	hash, err := passwordHashFor(req.Password, req.PasswordHash)
+	hash, err := n.newPasswordHash(m, username, req)
 	if err != nil {
 		return err
 	}
