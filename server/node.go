@@ -226,13 +226,24 @@ func (n *Node) openRaft() error {
 		return fmt.Errorf("%s holds raft data but no %s: refusing to start without the keyring that sealed it",
 			n.dataDir, keyring.FileName)
 	}
-	r, err := raft.NewRaft(n.raftConfig(), n.fsm, logs, bolt, snaps, trans)
+	// The leader reads every new entry back to send it to each follower;
+	// the cache answers those reads from memory instead of bolt (a read
+	// transaction and a msgpack decode per entry per follower).
+	cached, err := raft.NewLogCache(logCacheEntries, logs)
+	if err != nil {
+		return fmt.Errorf("raft log cache: %w", err)
+	}
+	r, err := raft.NewRaft(n.raftConfig(), n.fsm, cached, bolt, snaps, trans)
 	if err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
 	n.raftp.Store(r)
 	return nil
 }
+
+// logCacheEntries is how many recent log entries the raft log cache keeps:
+// a few batches of MaxAppendEntries, as Vault and Consul do.
+const logCacheEntries = 1024
 
 func (n *Node) newTransport(cfg *config.Node) (*raft.NetworkTransport, error) {
 	tlsConf, err := ClusterTLS(cfg.Cluster)
