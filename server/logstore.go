@@ -70,7 +70,10 @@ func (s checkedLogStore) GetLog(index uint64, l *raft.Log) error {
 
 // verifyLog reads every entry of the log once, so that a damaged entry
 // stops the node at start with a clear message instead of being applied.
-func verifyLog(path string, logs raft.LogStore) error {
+// Entries missing at or below the newest snapshot's index are normal: a
+// follower that installs a snapshot from the leader keeps the part of its
+// log that precedes it, so its log can have a hole below the snapshot.
+func verifyLog(path string, logs raft.LogStore, snapshotIndex uint64) error {
 	first, err := logs.FirstIndex()
 	if err != nil {
 		return fmt.Errorf("raft log %s: %w", path, err)
@@ -86,7 +89,10 @@ func verifyLog(path string, logs raft.LogStore) error {
 	for i := first; i <= last; i++ {
 		if err := logs.GetLog(i, &l); err != nil {
 			if errors.Is(err, raft.ErrLogNotFound) {
-				err = errors.New("entry missing from the middle of the log")
+				if i <= snapshotIndex {
+					continue
+				}
+				err = errors.New("entry missing from the middle of the log, after the newest snapshot")
 			}
 			return fmt.Errorf("raft log %s is damaged at index %d (%v): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster", path, i, err)
 		}

@@ -61,7 +61,7 @@ func TestVerifyLogCatchesAFlippedByte(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	err = verifyLog(path, checkedLogStore{store})
+	err = verifyLog(path, checkedLogStore{store}, 0)
 	if err == nil || !strings.Contains(err.Error(), "damaged at index 7") || !strings.Contains(err.Error(), "checksum") {
 		t.Fatalf("verifyLog = %v", err)
 	}
@@ -69,16 +69,40 @@ func TestVerifyLogCatchesAFlippedByte(t *testing.T) {
 
 // A cut bolt file is an error that names it, not a panic in bbolt.
 func TestVerifyBoltFileRefusesATruncatedFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "raft.db")
-	writeLogs(t, path, 500)
-	if err := verifyBoltFile(path); err != nil {
-		t.Fatalf("intact file: %v", err)
+	for _, cut := range []int64{4 << 10, 8 << 10, 20 << 10, 100 << 10} {
+		path := filepath.Join(t.TempDir(), "raft.db")
+		writeLogs(t, path, 2000)
+		if err := verifyBoltFile(path); err != nil {
+			t.Fatalf("intact file: %v", err)
+		}
+		if err := os.Truncate(path, cut); err != nil {
+			t.Fatal(err)
+		}
+		err := verifyBoltFile(path)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "refusing to start") {
+			t.Fatalf("cut to %d bytes: verifyBoltFile = %v", cut, err)
+		}
 	}
-	if err := os.Truncate(path, 20<<10); err != nil {
+}
+
+// A hole below the newest snapshot is what a follower's log looks like
+// after it installed a snapshot from the leader: not damage. A hole after
+// it is.
+func TestVerifyLogHoles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "raft.db")
+	writeLogs(t, path, 20)
+	store, err := raftboltdb.New(raftboltdb.Options{Path: path})
+	if err != nil {
 		t.Fatal(err)
 	}
-	err := verifyBoltFile(path)
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "refusing to start") {
-		t.Fatalf("verifyBoltFile = %v", err)
+	defer store.Close()
+	if err := store.DeleteRange(8, 12); err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyLog(path, checkedLogStore{store}, 15); err != nil {
+		t.Fatalf("hole below the snapshot: %v", err)
+	}
+	if err := verifyLog(path, checkedLogStore{store}, 5); err == nil || !strings.Contains(err.Error(), "index 8") {
+		t.Fatalf("hole after the snapshot: %v", err)
 	}
 }

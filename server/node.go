@@ -202,14 +202,15 @@ func (n *Node) openRaft() error {
 	}
 	n.closers = append(n.closers, bolt)
 	logs := checkedLogStore{bolt}
-	if err := verifyLog(filepath.Join(raftDir, "raft.db"), logs); err != nil {
-		return err
-	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(raftDir, 2, n.log.Named("snapshot"))
 	if err != nil {
 		return fmt.Errorf("open snapshot store: %w", err)
 	}
-	if err := checkSnapshots(raftDir, snaps, logs, n.log); err != nil {
+	snapIndex, err := checkSnapshots(raftDir, snaps, logs, n.log)
+	if err != nil {
+		return err
+	}
+	if err := verifyLog(filepath.Join(raftDir, "raft.db"), logs, snapIndex); err != nil {
 		return err
 	}
 	trans, err := n.newTransport(n.cfg)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ func verifyBoltFile(path string) (err error) {
 	if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
 		return nil
 	}
+	// A page pointer past the end of a cut file is a fault in bbolt's
+	// memory map: made a panic here (this goroutine only), then an error.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("raft log %s is corrupt (%v): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster", path, r)
@@ -41,13 +45,22 @@ func verifyBoltFile(path string) (err error) {
 		db.Close()
 		return fmt.Errorf("raft log %s: %w", path, err)
 	}
-	// bbolt's check loops forever on some corrupt page graphs (a page
-	// that leads back to itself), so it is bounded: about a second per
-	// 10 MB is plenty for a healthy file.
 	var size int64
 	if fi, err := os.Stat(path); err == nil {
 		size = fi.Size()
 	}
+	// Check runs in a goroutine of its own, where a fault cannot be
+	// caught: a file shorter than the pages its metadata counts is
+	// refused first.
+	if tx.Size() > size {
+		tx.Rollback()
+		db.Close()
+		return fmt.Errorf("raft log %s is truncated (%d bytes, its metadata counts %d): refusing to start; restore the node from a snapshot or reset it and rejoin the cluster",
+			path, size, tx.Size())
+	}
+	// bbolt's check loops forever on some corrupt page graphs (a page
+	// that leads back to itself), so it is bounded: about a second per
+	// 10 MB is plenty for a healthy file.
 	limit := time.NewTimer(10*time.Second + time.Duration(size/(10<<20))*time.Second)
 	defer limit.Stop()
 	var problems []string
@@ -77,18 +90,19 @@ func verifyBoltFile(path string) (err error) {
 
 // checkSnapshots makes sure the state Raft will restore is the newest one:
 // the newest snapshot must open (its CRC is checked), or an older good one
-// must be followed by the whole log after it.
-func checkSnapshots(dir string, snaps raft.SnapshotStore, logs raft.LogStore, log hclog.Logger) error {
+// must be followed by the whole log after it. It returns the index of the
+// snapshot Raft will restore (0 without one).
+func checkSnapshots(dir string, snaps raft.SnapshotStore, logs raft.LogStore, log hclog.Logger) (uint64, error) {
 	metas, err := snaps.List() // newest first; snapshots with unreadable metadata are left out
 	if err != nil {
-		return fmt.Errorf("list raft snapshots: %w", err)
+		return 0, fmt.Errorf("list raft snapshots: %w", err)
 	}
 	var newest uint64
 	if len(metas) > 0 {
 		newest = metas[0].Index
 	}
 	if hidden := unlistedNewerSnapshot(dir, metas, newest); hidden != "" {
-		return fmt.Errorf("raft snapshot %s has unreadable metadata and is newer than every readable one: refusing to start rather than serve an older state; restore a backup or reset the node and rejoin the cluster", hidden)
+		return 0, fmt.Errorf("raft snapshot %s has unreadable metadata and is newer than every readable one: refusing to start rather than serve an older state; restore a backup or reset the node and rejoin the cluster", hidden)
 	}
 	var damaged []string
 	for i, m := range metas {
@@ -99,22 +113,22 @@ func checkSnapshots(dir string, snaps raft.SnapshotStore, logs raft.LogStore, lo
 		}
 		rc.Close()
 		if i == 0 {
-			return nil
+			return m.Index, nil
 		}
 		first, err := logs.FirstIndex()
 		if err == nil && first != 0 && first <= m.Index+1 {
 			log.Warn("newest raft snapshots are damaged; restoring an older one, the log covers what follows it",
 				"damaged", strings.Join(damaged, "; "), "using", m.ID)
-			return nil
+			return m.Index, nil
 		}
-		return fmt.Errorf("raft snapshot damaged (%s) and the log was compacted past the older good snapshot %s: refusing to start rather than serve a state with entries missing; restore a backup or reset the node and rejoin the cluster",
+		return 0, fmt.Errorf("raft snapshot damaged (%s) and the log was compacted past the older good snapshot %s: refusing to start rather than serve a state with entries missing; restore a backup or reset the node and rejoin the cluster",
 			strings.Join(damaged, "; "), m.ID)
 	}
 	if len(damaged) > 0 {
-		return fmt.Errorf("every raft snapshot is damaged (%s): refusing to start; restore a backup or reset the node and rejoin the cluster",
+		return 0, fmt.Errorf("every raft snapshot is damaged (%s): refusing to start; restore a backup or reset the node and rejoin the cluster",
 			strings.Join(damaged, "; "))
 	}
-	return nil
+	return 0, nil
 }
 
 // unlistedNewerSnapshot returns a snapshot directory (named
