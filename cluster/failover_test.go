@@ -87,7 +87,11 @@ func TestNoQuorumAnswers503(t *testing.T) {
 	n2.kill()
 	start := time.Now()
 	r := do(t, "POST", n3.url()+"/v1/auth/token/create", rootToken, map[string]any{})
-	if r.status != 503 || !strings.Contains(r.errors(), "no active iamd node found") {
+	// When n3's pooled connection to the killed leader is still in its
+	// pool, the request may have been written to it before the leader was
+	// seen gone: then n3 cannot tell it was not received, and says so.
+	if r.status != 503 || !strings.Contains(r.errors(), "no active iamd node found") &&
+		!strings.Contains(r.errors(), "it may or may not have been applied") {
 		t.Fatalf("write without quorum: %d %s", r.status, r.errors())
 	}
 	if d := time.Since(start); d > 15*time.Second {

@@ -14,9 +14,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"iamd/iamerr"
@@ -145,6 +147,24 @@ type transportError struct {
 
 func (e *transportError) Error() string { return fmt.Sprintf("%s unreachable: %v", e.addr, e.err) }
 
+// traceSent returns req with a trace that records whether any attempt
+// wrote the request to a connection.
+func traceSent(req *http.Request) (*http.Request, *atomic.Bool) {
+	sent := new(atomic.Bool)
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { sent.Store(true) }}
+	return req.WithContext(httptrace.WithClientTrace(req.Context(), trace)), sent
+}
+
+// neverSent tells a failure after which the peer certainly did not get the
+// request. A dial error alone does not say it: with Idempotency-Key,
+// net/http resends a request whose pooled connection broke before the
+// answer, and when the peer died after receiving it (and maybe applying
+// it), the resend's dial error is what comes back.
+func neverSent(err error, sent *atomic.Bool) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial" && !sent.Load()
+}
+
 // call sends one signed request to the peer at base (an API address) and
 // decodes its answer into out. in is JSON-encoded unless it is []byte.
 func (c *Cluster) call(ctx context.Context, client *http.Client, base, op string, s signer, in, out any) error {
@@ -174,10 +194,10 @@ func (c *Cluster) call(ctx context.Context, client *http.Client, base, op string
 	if s.kind == authToken {
 		req.Header.Set("X-Vault-Token", s.token)
 	}
+	req, sent := traceSent(req)
 	resp, err := client.Do(req)
 	if err != nil {
-		var op *net.OpError
-		return &transportError{addr: base, err: err, dial: errors.As(err, &op) && op.Op == "dial"}
+		return &transportError{addr: base, err: err, dial: neverSent(err, sent)}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxRPCBody))
