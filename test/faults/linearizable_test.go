@@ -216,21 +216,32 @@ func reportUnknownButSeen(t *testing.T, ops []op) {
 			seen[o.key+"="+o.value] = true
 		}
 	}
-	outcomes := map[string]int{}
+	outcomes, failures := map[string]int{}, map[string]int{}
 	for _, o := range ops {
+		if o.kind != opRead && o.outcome == failOutcome {
+			failures[fmt.Sprintf("%d %s", o.status, shortReason(o))]++
+		}
 		if o.kind != opWrite || o.outcome != unknownOutcome {
 			continue
 		}
-		reason := o.detail
-		if i := strings.IndexAny(reason, ":("); i > 0 && o.status != 0 {
-			reason = reason[:i]
-		} else if o.status == 0 {
-			reason = "transport error"
-		}
-		outcomes[fmt.Sprintf("%d %s", o.status, reason)]++
+		outcomes[fmt.Sprintf("%d %s", o.status, shortReason(o))]++
 		if o.status == http.StatusServiceUnavailable && strings.Contains(o.detail, "no active iamd node found") && seen[o.key+"="+o.value] {
 			t.Errorf("write %s=%s answered 503 %q (documented as not applied) but was read later", o.key, o.value, o.detail)
 		}
 	}
 	t.Logf("writes with an unknown outcome, by answer: %v", outcomes)
+	t.Logf("writes that certainly failed, by answer: %v", failures)
+}
+
+func shortReason(o op) string {
+	if o.status == 0 {
+		if strings.Contains(o.detail, "refused") {
+			return "connection refused"
+		}
+		return "transport error"
+	}
+	if i := strings.IndexAny(o.detail, ":("); i > 0 {
+		return o.detail[:i]
+	}
+	return o.detail
 }
