@@ -74,6 +74,15 @@ type raw struct {
 	Body   map[string]any
 }
 
+func (r raw) details() string {
+	errs, _ := r.Body["Errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	s, _ := errs[0].(map[string]any)["Details"].(string)
+	return s
+}
+
 func (r raw) code() string {
 	errs, _ := r.Body["Errors"].([]any)
 	if len(errs) == 0 {
@@ -86,14 +95,21 @@ func (r raw) code() string {
 // cannot produce (unknown fields, wrong types).
 func post(t *testing.T, d *apitest.Dev, ak, sk, action, body string) raw {
 	t.Helper()
+	return postAs(t, d, http.DefaultClient, aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, action, body)
+}
+
+// postAs is post with any credentials (a session token included, which
+// osc-sdk-go cannot send) over hc (which may present a certificate).
+func postAs(t *testing.T, d *apitest.Dev, hc *http.Client, creds aws.Credentials, action, body string) raw {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, d.URL+"/api/v1/"+action, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	sum := sha256.Sum256([]byte(body))
-	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, req,
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req,
 		hex.EncodeToString(sum[:]), "oapi", "eu-west-2", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
