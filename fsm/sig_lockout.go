@@ -71,12 +71,19 @@ func applyRecordSigFailure(tx *memdb.Txn, env Env, cmd *RecordSigFailure) (any, 
 	return &f, nil
 }
 
-// ResetSigFailures clears a key's counter after a good signature.
+// ResetSigFailures clears a key's counter after a good signature at Now.
+// A lock in force at Now stays: the good signature was verified by a node
+// that had not yet applied the lock, and must not lift a lock decided
+// earlier in the log.
 type ResetSigFailures struct {
 	AccessKeyID string
+	Now         time.Time
 }
 
 func applyResetSigFailures(tx *memdb.Txn, env Env, cmd *ResetSigFailures) (any, error) {
+	if cur := first[SigFailures](tx, tableSigFailures, "id", cmd.AccessKeyID); cur != nil && cmd.Now.Before(cur.LockedUntil) {
+		return nil, nil
+	}
 	_, err := tx.DeleteAll(tableSigFailures, "id", cmd.AccessKeyID)
 	return nil, err
 }

@@ -105,7 +105,7 @@ func (n *Node) authenticateAWS(r *http.Request, body []byte, service string) (*A
 		n.noteSigFailure(r.Context(), k.AccessKeyID, err, now)
 		return nil, err
 	}
-	n.noteSigSuccess(r.Context(), k.AccessKeyID)
+	n.noteSigSuccess(r.Context(), k.AccessKeyID, now)
 	if k.Expired(now) {
 		return nil, expiredKey(k)
 	}

@@ -37,11 +37,12 @@ func (n *Node) noteSigFailure(ctx context.Context, keyID string, err error, now 
 }
 
 // noteSigSuccess resets a key's counter; it writes only when there is one.
-func (n *Node) noteSigSuccess(ctx context.Context, keyID string) {
+// Apply keeps a lock in force at now (decided on another node meanwhile).
+func (n *Node) noteSigSuccess(ctx context.Context, keyID string, now time.Time) {
 	if n.State().SigFailures(keyID) == nil {
 		return
 	}
-	if _, err := n.apply(ctx, fsm.CmdResetSigFailures, fsm.ResetSigFailures{AccessKeyID: keyID}); err != nil {
+	if _, err := n.apply(ctx, fsm.CmdResetSigFailures, fsm.ResetSigFailures{AccessKeyID: keyID, Now: now}); err != nil {
 		n.log.Warn("cannot reset failed signatures", "access_key_id", keyID, "error", err)
 	}
 }
