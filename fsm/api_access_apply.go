@@ -29,6 +29,9 @@ func init() {
 	register(CmdCreateClientCA, "create-client-ca", applyCreateClientCA)
 	register(CmdUpdateClientCA, "update-client-ca", applyUpdateClientCA)
 	register(CmdDeleteClientCA, "delete-client-ca", applyDeleteClientCA)
+	// Multi-user approval (approvals.go): changing who may call the API is
+	// guarded. CAs are not: a CA admits nobody until a rule names it.
+	GuardActivity("change_api_access", CmdUpdateApiAccessPolicy, CmdCreateApiAccessRule, CmdUpdateApiAccessRule, CmdDeleteApiAccessRule)
 }
 
 func policyViolation(format string, args ...any) error {

@@ -84,6 +84,12 @@ func mapError(err error, notFound string) error {
 	if errors.As(err, &oe) {
 		return oe
 	}
+	if id := server.PendingApprovalID(err); id != "" {
+		// iamd's own code (OUTSCALE has no multi-user approval): 9xxx is the
+		// conflict family, and the request is not carried out yet.
+		return oapiErr(http.StatusConflict, "9999", "ResourceConflict",
+			"request held for multi-user approval: approval id %s; it is carried out when every security contact approves", id)
+	}
 	var d *server.AccessDenial
 	if errors.As(err, &d) {
 		switch d.Reason {
