@@ -1,11 +1,9 @@
 package fsm
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/hashicorp/go-memdb"
@@ -54,31 +52,6 @@ func (s *snapshot) Release() {}
 // snapshot API and tests).
 func (f *FSM) WriteSnapshot(w io.Writer) error {
 	return writeSnapshot(w, f.db.Load().Snapshot(), f.applied.Load())
-}
-
-func writeSnapshot(w io.Writer, db *memdb.MemDB, index uint64) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
-	enc := json.NewEncoder(bw)
-	if err := enc.Encode(snapshotHeader{Format: snapshotFormat, Version: 1, Index: index}); err != nil {
-		return err
-	}
-	tx := db.Txn(false)
-	for _, name := range tableNames() {
-		it, err := tx.Get(name, "id")
-		if err != nil {
-			return fmt.Errorf("snapshot table %s: %w", name, err)
-		}
-		for obj := it.Next(); obj != nil; obj = it.Next() {
-			raw, err := json.Marshal(obj)
-			if err != nil {
-				return fmt.Errorf("snapshot table %s: %w", name, err)
-			}
-			if err := enc.Encode(snapshotRecord{Table: name, Object: raw}); err != nil {
-				return err
-			}
-		}
-	}
-	return bw.Flush()
 }
 
 // Digest is a hash of every table's rows (not of the applied index), equal
