@@ -17,7 +17,7 @@ func (a *API) securityRoutes() []Route {
 	return append([]Route{
 		{Pattern: "sys/security/settings", Ops: settings},
 		{Pattern: "sys/account/security", Ops: settings},
-	}, append(a.muaRoutes(), a.passwordPolicyRoutes()...)...)
+	}, append(append(a.muaRoutes(), a.passwordPolicyRoutes()...), a.apiAccessRoutes()...)...)
 }
 
 func securitySettingsData(s *fsm.AccountSecurity) map[string]any {
