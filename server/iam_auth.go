@@ -79,6 +79,9 @@ func (n *Node) authenticateAWS(r *http.Request, body []byte, service string) (*A
 			service = "sts"
 		}
 	}
+	if service, err = s.ScopeService(service); err != nil { // OSC4 on OAPI only
+		return nil, err
+	}
 	if s.SecurityToken != "" && isSessionKeyID(s.AccessKeyID) {
 		return n.authenticateSession(r, s, service) // sts_auth.go
 	}
@@ -100,7 +103,7 @@ func (n *Node) authenticateAWS(r *http.Request, body []byte, service string) (*A
 	if err := n.checkKeyLock(k.AccessKeyID, now); err != nil { // sig_lockout.go
 		return nil, err
 	}
-	key := n.iam.keys().Get(k.AccessKeyID, secret, s.ScopeDate, s.Region, s.Service)
+	key := n.iam.keys().KeyFor(s, secret)
 	if err := s.Verify(key, service, now); err != nil {
 		n.noteSigFailure(r.Context(), k.AccessKeyID, err, now)
 		return nil, err

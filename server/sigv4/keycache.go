@@ -28,6 +28,7 @@ type keyShard struct {
 
 type cacheKey struct {
 	akid, date, region, service string
+	osc4                        bool
 	secret                      [sha256.Size]byte
 }
 
@@ -50,10 +51,20 @@ func NewKeyCache(size int) *KeyCache {
 // Get returns SigningKey(secret, date, region, service), computing it on a
 // miss. The returned slice is shared: callers must not modify it.
 func (c *KeyCache) Get(akid, secret, date, region, service string) []byte {
+	return c.get(false, akid, secret, date, region, service)
+}
+
+// KeyFor returns the signing key s was made with, given the secret of
+// s.AccessKeyID: SigV4's, or OUTSCALE's for an OSC4 signature.
+func (c *KeyCache) KeyFor(s *Signed, secret string) []byte {
+	return c.get(s.OSC4, s.AccessKeyID, secret, s.ScopeDate, s.Region, s.Service)
+}
+
+func (c *KeyCache) get(osc4 bool, akid, secret, date, region, service string) []byte {
 	// Copying into a stack buffer avoids a heap copy of the secret for any
 	// secret up to 64 bytes (AWS's are 40).
 	var buf [64]byte
-	k := cacheKey{akid: akid, date: date, region: region, service: service, secret: sha256.Sum256(append(buf[:0], secret...))}
+	k := cacheKey{akid: akid, date: date, region: region, service: service, osc4: osc4, secret: sha256.Sum256(append(buf[:0], secret...))}
 	sh := &c.shards[maphash.String(c.seed, akid)%uint64(len(c.shards))]
 	sh.mu.RLock()
 	key, ok := sh.m[k]
@@ -61,7 +72,7 @@ func (c *KeyCache) Get(akid, secret, date, region, service string) []byte {
 	if ok {
 		return key
 	}
-	key = SigningKey(secret, date, region, service)
+	key = signingKey(osc4, secret, date, region, service)
 	sh.mu.Lock()
 	if len(sh.m) >= c.perShard {
 		// Evict an arbitrary entry (map order is unspecified). Keys go stale

@@ -16,6 +16,12 @@ const (
 	terminator = "aws4_request"
 	timeFormat = "20060102T150405Z"
 
+	// OUTSCALE's flavour (spec/account-security.md §1.3): the same
+	// construction with other names, header form only, scoped to "api".
+	oscAlgorithm  = "OSC4-HMAC-SHA256"
+	oscTerminator = "osc4_request"
+	oscService    = "api"
+
 	// DefaultExpires is the lifetime of a presigned request without
 	// X-Amz-Expires (aws-sdk-go-v2's PresignGetCallerIdentity sends none).
 	DefaultExpires = 900 * time.Second
@@ -39,6 +45,7 @@ type Signed struct {
 	Presigned     bool          // query-string form
 	Expires       time.Duration // presigned only: X-Amz-Expires, DefaultExpires when absent
 	SecurityToken string        // X-Amz-Security-Token: header, or query when presigned
+	OSC4          bool          // OSC4-HMAC-SHA256: X-Osc-Date, key "OSC4"+secret, osc4_request
 
 	amzDate      string
 	canonical    []byte
@@ -153,7 +160,7 @@ func (s *Signed) build(r *http.Request, params []param, signedHeaders, scope str
 	sum := sha256.Sum256(c)
 	n := len(c)
 	s.canonical = c[:n:n] // so that appending the string to sign cannot overwrite it
-	sts := append(c[n:], algorithm+"\n"...)
+	sts := append(c[n:], s.algorithm()+"\n"...)
 	sts = append(sts, s.amzDate...)
 	sts = append(sts, '\n')
 	sts = append(sts, scope...)
@@ -168,8 +175,13 @@ func (s *Signed) fromHeader(r *http.Request) (cred, signedHeaders string, err *E
 		return "", "", errIncomplete("The request has more than one Authorization header.")
 	}
 	algo, rest, _ := strings.Cut(auth[0], " ")
-	if algo != algorithm {
-		return "", "", errIncomplete("Unsupported authorization type '%s'; only %s is accepted.", clip(algo), algorithm)
+	s.OSC4 = algo == oscAlgorithm
+	if algo != algorithm && !s.OSC4 {
+		return "", "", errIncomplete("Unsupported authorization type '%s'; only %s (or %s on OAPI) is accepted.", clip(algo), algorithm, oscAlgorithm)
+	}
+	dateHeader := "X-Amz-Date"
+	if s.OSC4 {
+		dateHeader = "X-Osc-Date"
 	}
 	names := [...]string{"Credential", "Signature", "SignedHeaders"}
 	var vals [len(names)]string
@@ -198,9 +210,9 @@ func (s *Signed) fromHeader(r *http.Request) (cred, signedHeaders string, err *E
 			missing = append(missing, "Authorization header requires '"+names[i]+"' parameter.")
 		}
 	}
-	s.amzDate = r.Header.Get("X-Amz-Date")
+	s.amzDate = r.Header.Get(dateHeader)
 	if s.amzDate == "" {
-		missing = append(missing, "Authorization header requires existence of a 'X-Amz-Date' header.")
+		missing = append(missing, "Authorization header requires existence of a '"+dateHeader+"' header.")
 	}
 	if len(missing) > 0 {
 		return "", "", errIncomplete("%s", strings.Join(missing, " "))
@@ -209,7 +221,9 @@ func (s *Signed) fromHeader(r *http.Request) (cred, signedHeaders string, err *E
 		return "", "", err
 	}
 	cred, s.Signature, signedHeaders = vals[0], vals[1], vals[2]
-	s.SecurityToken = r.Header.Get("X-Amz-Security-Token")
+	if !s.OSC4 {
+		s.SecurityToken = r.Header.Get("X-Amz-Security-Token")
+	}
 	return cred, signedHeaders, nil
 }
 
@@ -315,8 +329,8 @@ func (s *Signed) parseCredential(cred string) (scope string, err *Error) {
 	}
 	s.AccessKeyID, s.ScopeDate, s.Region, s.Service = akid, date, region, service
 	switch {
-	case term != terminator:
-		s.problem = errMismatch("Credential should be scoped with a valid terminator: '%s', not '%s'.", terminator, clip(term))
+	case term != s.terminator():
+		s.problem = errMismatch("Credential should be scoped with a valid terminator: '%s', not '%s'.", s.terminator(), clip(term))
 	case date != s.amzDate[:8]:
 		s.problem = errMismatch("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", clip(date), s.amzDate[:8], s.amzDate)
 	case region == "":
@@ -369,4 +383,31 @@ func clip(v string) string {
 		return v[:max] + "..."
 	}
 	return v
+}
+
+func (s *Signed) algorithm() string {
+	if s.OSC4 {
+		return oscAlgorithm
+	}
+	return algorithm
+}
+
+func (s *Signed) terminator() string {
+	if s.OSC4 {
+		return oscTerminator
+	}
+	return terminator
+}
+
+// ScopeService is the credential-scope service a request for service must
+// name: OSC4 signatures are accepted by OAPI only ("oapi"), scoped "api"
+// as OUTSCALE's clients sign them.
+func (s *Signed) ScopeService(service string) (string, error) {
+	if !s.OSC4 {
+		return service, nil
+	}
+	if service != "oapi" {
+		return "", errIncomplete("%s signatures are accepted only by the OAPI endpoint (/api/v1/).", oscAlgorithm)
+	}
+	return oscService, nil
 }

@@ -11,10 +11,20 @@ import (
 // HMAC chain over "AWS4"+secret, yyyymmdd, region, service, "aws4_request".
 // It costs four HMACs; KeyCache avoids repeating them per request.
 func SigningKey(secret, yyyymmdd, region, service string) []byte {
-	k := hmacSHA256([]byte("AWS4"+secret), yyyymmdd)
+	return signingKey(false, secret, yyyymmdd, region, service)
+}
+
+// signingKey is SigningKey, or with osc4 OUTSCALE's: "OSC4"+secret and
+// "osc4_request".
+func signingKey(osc4 bool, secret, yyyymmdd, region, service string) []byte {
+	prefix, term := "AWS4", terminator
+	if osc4 {
+		prefix, term = "OSC4", oscTerminator
+	}
+	k := hmacSHA256([]byte(prefix+secret), yyyymmdd)
 	k = hmacSHA256(k, region)
 	k = hmacSHA256(k, service)
-	return hmacSHA256(k, terminator)
+	return hmacSHA256(k, term)
 }
 
 func hmacSHA256(key []byte, data string) []byte {
