@@ -2,6 +2,7 @@ package server
 
 import (
 	"sort"
+	"strings"
 
 	"iamd/fsm"
 	"iamd/server/policy"
@@ -84,6 +85,13 @@ type GroupDetail struct {
 	Attached []AttachedPolicy
 }
 
+// RoleDetail is one RoleDetailList member.
+type RoleDetail struct {
+	Role     *fsm.IAMRole
+	Inline   []*fsm.InlinePolicy
+	Attached []AttachedPolicy
+}
+
 // PolicyDetail is one Policies member, with every version.
 type PolicyDetail struct {
 	Policy   *ManagedPolicy
@@ -91,10 +99,11 @@ type PolicyDetail struct {
 }
 
 // AuthorizationDetails is one page of GetAccountAuthorizationDetails: the
-// page runs over users, then groups, then policies.
+// page runs over users, then groups, roles and policies.
 type AuthorizationDetails struct {
 	Users       []*UserDetail
 	Groups      []*GroupDetail
+	Roles       []*RoleDetail
 	Policies    []*PolicyDetail
 	IsTruncated bool
 	Marker      string
@@ -106,7 +115,7 @@ type authzItem struct {
 	build func() // adds the entry's detail to the page
 }
 
-// GetAccountAuthorizationDetails lists users, groups and managed policies
+// GetAccountAuthorizationDetails lists users, groups, roles and managed policies
 // with their policies. filters holds Filter members (User, Role, Group,
 // LocalManagedPolicy, AWSManagedPolicy); none means all. AWS managed
 // policies are listed when attached to something in the account.
@@ -147,8 +156,16 @@ func (n *Node) GetAccountAuthorizationDetails(c *AWSCaller, filters []string, ma
 			}})
 		}
 	}
+	if want("Role") {
+		for _, r := range st.IAMRoles(c.AccountID) {
+			items = append(items, authzItem{"3" + strings.ToLower(r.RoleName), func() {
+				out.Roles = append(out.Roles, &RoleDetail{Role: r, Inline: st.InlinePolicies(r.RoleID),
+					Attached: attachedPolicies(st, c.AccountID, r.RoleID)})
+			}})
+		}
+	}
 	addPolicy := func(p *ManagedPolicy) {
-		items = append(items, authzItem{"3" + policySortKey(p), func() {
+		items = append(items, authzItem{"4" + policySortKey(p), func() {
 			out.Policies = append(out.Policies, &PolicyDetail{Policy: p, Versions: policyVersions(st, p)})
 		}})
 	}

@@ -57,6 +57,21 @@ type groupDetailXML struct {
 	AttachedManagedPolicies List[AttachedPolicyXML] `xml:"AttachedManagedPolicies"`
 }
 
+// roleDetailXML is a RoleDetail; iamd has no instance profiles or
+// permissions boundaries on roles, so InstanceProfileList is always empty.
+type roleDetailXML struct {
+	Path                     string                  `xml:"Path"`
+	RoleName                 string                  `xml:"RoleName"`
+	RoleID                   string                  `xml:"RoleId"`
+	Arn                      string                  `xml:"Arn"`
+	CreateDate               time.Time               `xml:"CreateDate"`
+	AssumeRolePolicyDocument PolicyDocument          `xml:"AssumeRolePolicyDocument"`
+	InstanceProfileList      List[struct{}]          `xml:"InstanceProfileList"`
+	RolePolicyList           List[policyDetailXML]   `xml:"RolePolicyList"`
+	AttachedManagedPolicies  List[AttachedPolicyXML] `xml:"AttachedManagedPolicies"`
+	Tags                     List[Tag]               `xml:"Tags,omitempty"`
+}
+
 type managedPolicyDetailXML struct {
 	PolicyXML
 	PolicyVersionList List[PolicyVersionXML] `xml:"PolicyVersionList"`
@@ -65,7 +80,7 @@ type managedPolicyDetailXML struct {
 type authorizationDetailsResult struct {
 	UserDetailList  List[userDetailXML]          `xml:"UserDetailList"`
 	GroupDetailList List[groupDetailXML]         `xml:"GroupDetailList"`
-	RoleDetailList  List[struct{}]               `xml:"RoleDetailList"`
+	RoleDetailList  List[roleDetailXML]          `xml:"RoleDetailList"`
 	Policies        List[managedPolicyDetailXML] `xml:"Policies"`
 	IsTruncated     bool                         `xml:"IsTruncated"`
 	Marker          string                       `xml:"Marker,omitempty"`
@@ -85,7 +100,7 @@ func getAccountAuthorizationDetails(r *Request) (any, error) {
 		return nil, err
 	}
 	out := authorizationDetailsResult{UserDetailList: List[userDetailXML]{}, GroupDetailList: List[groupDetailXML]{},
-		RoleDetailList: List[struct{}]{}, Policies: List[managedPolicyDetailXML]{},
+		RoleDetailList: List[roleDetailXML]{}, Policies: List[managedPolicyDetailXML]{},
 		IsTruncated: d.IsTruncated, Marker: d.Marker}
 	for _, u := range d.Users {
 		out.UserDetailList = append(out.UserDetailList, userDetailXML{Path: u.User.Path, UserName: u.User.UserName,
@@ -97,6 +112,13 @@ func getAccountAuthorizationDetails(r *Request) (any, error) {
 		out.GroupDetailList = append(out.GroupDetailList, groupDetailXML{Path: g.Group.Path, GroupName: g.Group.GroupName,
 			GroupID: g.Group.GroupID, Arn: server.GroupArn(g.Group), CreateDate: g.Group.CreateDate.UTC(),
 			GroupPolicyList: inlineDetails(g.Inline), AttachedManagedPolicies: attachedOf(g.Attached)})
+	}
+	for _, rd := range d.Roles {
+		ro := rd.Role
+		out.RoleDetailList = append(out.RoleDetailList, roleDetailXML{Path: ro.Path, RoleName: ro.RoleName, RoleID: ro.RoleID,
+			Arn: server.RoleArn(ro), CreateDate: ro.CreateDate.UTC(), AssumeRolePolicyDocument: PolicyDocument(ro.AssumeRolePolicy),
+			InstanceProfileList: List[struct{}]{}, RolePolicyList: inlineDetails(rd.Inline),
+			AttachedManagedPolicies: attachedOf(rd.Attached), Tags: TagsOf(ro.Tags)})
 	}
 	for _, pd := range d.Policies {
 		x := managedPolicyDetailXML{PolicyXML: PolicyOf(pd.Policy, false), PolicyVersionList: make(List[PolicyVersionXML], len(pd.Versions))}
