@@ -53,6 +53,9 @@ func expiredToken() error {
 // The account's API access rules then decide whether the request is
 // admitted at all (access_rules.go).
 func (n *Node) AuthenticateAWS(r *http.Request, body []byte, service string) (*AWSCaller, error) {
+	if err := n.awaitCatchUp(r.Context()); err != nil {
+		return nil, err
+	}
 	c, err := n.authenticateAWS(r, body, service)
 	if err != nil {
 		return nil, err

@@ -65,6 +65,9 @@ type Node struct {
 	transport raft.Transport
 	closers   []io.Closer
 	removed   atomic.Bool
+	// boot is what this node must apply before it answers from its state
+	// (catchup.go).
+	boot bootCatchUp
 
 	acls      aclCache
 	iam       iamState
@@ -223,6 +226,11 @@ func (n *Node) openRaft() error {
 	if err != nil {
 		return fmt.Errorf("read raft state: %w", err)
 	}
+	lastIndex, err := logs.LastIndex()
+	if err != nil {
+		return fmt.Errorf("read raft log: %w", err)
+	}
+	n.boot.reset(lastIndex)
 	if hasState && n.keyring.Load() == nil {
 		return fmt.Errorf("%s holds raft data but no %s: refusing to start without the keyring that sealed it",
 			n.dataDir, keyring.FileName)

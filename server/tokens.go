@@ -44,6 +44,9 @@ func (n *Node) Authenticate(ctx context.Context, raw string) (*Caller, error) {
 	if raw == "" {
 		return nil, errInvalidToken()
 	}
+	if err := n.awaitCatchUp(ctx); err != nil {
+		return nil, err
+	}
 	st := n.fsm.State()
 	t := st.TokenByHMAC(k.HMAC(raw))
 	if t == nil || t.Expired(n.now()) {
