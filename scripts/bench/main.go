@@ -69,6 +69,7 @@ func main() {
 	for _, p := range strings.Split(phases, ",") {
 		o.phases[strings.TrimSpace(p)] = true
 	}
+	stopOnSignal()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -94,6 +95,9 @@ func run(o options) error {
 		}
 		if !o.keep {
 			defer os.RemoveAll(dir)
+			startedMu.Lock()
+			removeOnSignal = dir
+			startedMu.Unlock()
 		}
 	}
 	fmt.Fprintf(os.Stderr, "working directory %s\n", dir)

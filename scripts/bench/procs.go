@@ -6,9 +6,11 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -25,6 +27,36 @@ type proc struct {
 // (-server-env, e.g. GOGC=400 to try a GC setting).
 var procEnv []string
 
+// started lists every process this program started, so that an
+// interrupted run (SIGINT, SIGTERM) stops them instead of leaving them
+// behind; see stopOnSignal.
+var (
+	startedMu sync.Mutex
+	started   []*proc
+	// removeOnSignal is the temporary working directory, removed too.
+	removeOnSignal string
+)
+
+// stopOnSignal stops every started process when the benchmark itself is
+// interrupted, then exits.
+func stopOnSignal() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		fmt.Fprintf(os.Stderr, "bench: %s: stopping the clusters\n", s)
+		startedMu.Lock()
+		for _, p := range started {
+			p.kill()
+		}
+		if removeOnSignal != "" {
+			os.RemoveAll(removeOnSignal)
+		}
+		startedMu.Unlock()
+		os.Exit(1)
+	}()
+}
+
 func startProc(name, logPath string, bin string, args ...string) (*proc, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -38,6 +70,9 @@ func startProc(name, logPath string, bin string, args ...string) (*proc, error) 
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	startedMu.Lock()
+	started = append(started, p)
+	startedMu.Unlock()
 	go func() {
 		cmd.Wait()
 		logf.Close()
