@@ -51,8 +51,12 @@ func (f *FSM) applyAudited(index uint64, payload []byte) *Result {
 		f.exportAudit(written)
 		return &Result{Index: index, Err: err}
 	}
-	env.Meta.ApprovalID = "" // drawn in case it was held; it was not
-	value, err := def.apply(tx, e, env.Command)
+	env.Meta.ApprovalID = ""            // drawn in case it was held; it was not
+	cmd, err := def.decode(env.Command) // once: targetOf reads the target from it
+	var value any
+	if err == nil {
+		value, err = def.run(tx, e, cmd)
+	}
 	if err == nil {
 		value, err = afterApply(tx, e, &env, value, &written)
 	}
@@ -76,7 +80,7 @@ func (f *FSM) applyAudited(index uint64, payload []byte) *Result {
 	if err == nil && auditFailures[env.Type] {
 		result = auditFailure
 	}
-	entry, aerr := appendAudit(tx, e, env.Meta, AuditActionName(env.Type), auditTarget(env.Command), result, detail,
+	entry, aerr := appendAudit(tx, e, env.Meta, AuditActionName(env.Type), targetOf(cmd, env.Command), result, detail,
 		env.Type == CmdPutAccountSecurity)
 	if aerr != nil {
 		tx.Abort()

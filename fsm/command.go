@@ -58,6 +58,10 @@ type applyFunc func(tx *memdb.Txn, env Env, payload []byte) (any, error)
 type commandDef struct {
 	name  string
 	apply applyFunc
+	// decode and run split apply, so that the audited path decodes the
+	// command once and reads its target from the decoded value.
+	decode func(payload []byte) (any, error)
+	run    func(tx *memdb.Txn, env Env, cmd any) (any, error)
 }
 
 // commands maps each command type to its apply function. It is filled by
@@ -70,13 +74,22 @@ func register[C any](t CommandType, name string, fn func(tx *memdb.Txn, env Env,
 	if _, dup := commands[t]; dup {
 		panic(fmt.Sprintf("fsm: command type %d registered twice", t))
 	}
-	commands[t] = commandDef{name: name, apply: func(tx *memdb.Txn, env Env, payload []byte) (any, error) {
+	decode := func(payload []byte) (any, error) {
 		cmd := new(C)
 		if err := json.Unmarshal(payload, cmd); err != nil {
 			return nil, iamerr.New(iamerr.Invalid, "decode %s command: %v", name, err)
 		}
-		return fn(tx, env, cmd)
-	}}
+		return cmd, nil
+	}
+	run := func(tx *memdb.Txn, env Env, cmd any) (any, error) { return fn(tx, env, cmd.(*C)) }
+	commands[t] = commandDef{name: name, decode: decode, run: run,
+		apply: func(tx *memdb.Txn, env Env, payload []byte) (any, error) {
+			cmd, err := decode(payload)
+			if err != nil {
+				return nil, err
+			}
+			return run(tx, env, cmd)
+		}}
 }
 
 // CommandNames lists the registered commands, for documentation and tests.
