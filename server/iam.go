@@ -23,7 +23,7 @@ import (
 type iamState struct {
 	once     sync.Once
 	keyCache *sigv4.KeyCache
-	uses     sync.Map // access key ID -> *keyUseSlot (iam_keyuse.go)
+	uses     keyUses // access key ID -> *keyUseSlot (iam_keyuse.go)
 	secrets  secretCache
 	// selfServiceOff disables SeaweedFS-style self-service (spec §2.4),
 	// which is on by default.

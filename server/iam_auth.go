@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"iamd/fsm"
@@ -29,7 +30,50 @@ type openSecret struct {
 // runs no AES-GCM. A secret in memory is no more exposed than the signing
 // keys sigv4.KeyCache holds for it; entries of deleted keys are dropped by
 // the key-use flush loop.
-type secretCache struct{ m sync.Map }
+//
+// Bound: only keys that exist in the state are ever opened (an unknown or
+// random key ID fails before secretOf), and at most SecretCacheSize
+// secrets are kept. Policy: when an insert finds the cache full, it drops
+// an arbitrary eighth of the entries (sync.Map's range order) so reads
+// stay lock-free; a dropped secret is opened again (one AES-GCM) on its
+// next use.
+type secretCache struct {
+	m sync.Map // access key ID -> *openSecret
+	n atomic.Int64
+}
+
+// SecretCacheSize caps the opened-secrets cache (a variable for tests).
+var SecretCacheSize = 65536
+
+func (c *secretCache) load(id string) (*openSecret, bool) {
+	v, ok := c.m.Load(id)
+	if !ok {
+		return nil, false
+	}
+	return v.(*openSecret), true
+}
+
+func (c *secretCache) store(id string, o *openSecret) {
+	if c.n.Load() >= int64(SecretCacheSize) {
+		drop := SecretCacheSize/8 + 1
+		c.m.Range(func(k, _ any) bool {
+			c.remove(k.(string))
+			drop--
+			return drop > 0
+		})
+	}
+	if _, loaded := c.m.Swap(id, o); !loaded {
+		c.n.Add(1)
+	}
+}
+
+func (c *secretCache) remove(id string) {
+	if _, loaded := c.m.LoadAndDelete(id); loaded {
+		c.n.Add(-1)
+	}
+}
+
+func (c *secretCache) len() int { return int(c.n.Load()) }
 
 func invalidClientToken() error {
 	return iamerr.WithCode(iamerr.Unauthorized, "InvalidClientTokenId", "The security token included in the request is invalid.")
@@ -158,10 +202,8 @@ func callerForKey(st *fsm.State, k *fsm.AccessKey, now time.Time) (*AWSCaller, e
 
 // secretOf returns k's secret, opening it with the keyring on first use.
 func (n *Node) secretOf(k *fsm.AccessKey) (string, error) {
-	if v, ok := n.iam.secrets.m.Load(k.AccessKeyID); ok {
-		if o := v.(*openSecret); bytes.Equal(o.sealed, k.SecretCiphertext) {
-			return o.secret, nil
-		}
+	if o, ok := n.iam.secrets.load(k.AccessKeyID); ok && bytes.Equal(o.sealed, k.SecretCiphertext) {
+		return o.secret, nil
 	}
 	kr, err := n.requireKeyring()
 	if err != nil {
@@ -175,6 +217,6 @@ func (n *Node) secretOf(k *fsm.AccessKey) (string, error) {
 		return "", iamerr.New(iamerr.Internal, "cannot verify the request's signature")
 	}
 	o := &openSecret{sealed: k.SecretCiphertext, secret: string(plain)}
-	n.iam.secrets.m.Store(k.AccessKeyID, o)
+	n.iam.secrets.store(k.AccessKeyID, o)
 	return o.secret, nil
 }

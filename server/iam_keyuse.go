@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,71 @@ import (
 // KeyUseFlushInterval is how often a node publishes the key uses it saw.
 var KeyUseFlushInterval = time.Minute
 
+// KeyUseSlots caps the slots a node keeps (a variable for tests). Slots are
+// made only for keys that exist and signed a request correctly, so unknown
+// or random key IDs never take one. Policy when the cap is reached: slots
+// whose use is already published are dropped (the replicated LastUsed
+// answers for them); if every slot is unpublished, the loop is asked to
+// flush at once and the new key's use is not noted until a slot is free
+// (its request still succeeds; its last use lags by that flush).
+var KeyUseSlots = 65536
+
+// keyUses is the node's key-use slots and their count.
+type keyUses struct {
+	m    sync.Map // access key ID -> *keyUseSlot
+	n    atomic.Int64
+	once sync.Once
+	kick chan struct{} // a full table asks keyUseLoop for an early flush
+}
+
+func (u *keyUses) kicks() chan struct{} {
+	u.once.Do(func() { u.kick = make(chan struct{}, 1) })
+	return u.kick
+}
+
+func (u *keyUses) load(id string) (*keyUseSlot, bool) {
+	v, ok := u.m.Load(id)
+	if !ok {
+		return nil, false
+	}
+	return v.(*keyUseSlot), true
+}
+
+// slot returns id's slot, making one if the cap allows; nil if not.
+func (u *keyUses) slot(id string) *keyUseSlot {
+	if s, ok := u.load(id); ok {
+		return s
+	}
+	if u.n.Load() >= int64(KeyUseSlots) {
+		u.m.Range(func(k, v any) bool { // drop published slots
+			if s := v.(*keyUseSlot); s.last.Load() == s.flushed.Load() {
+				u.remove(k.(string))
+			}
+			return true
+		})
+		if u.n.Load() >= int64(KeyUseSlots) {
+			select {
+			case u.kicks() <- struct{}{}:
+			default:
+			}
+			return nil
+		}
+	}
+	v, loaded := u.m.LoadOrStore(id, new(keyUseSlot))
+	if !loaded {
+		u.n.Add(1)
+	}
+	return v.(*keyUseSlot)
+}
+
+func (u *keyUses) remove(id string) {
+	if _, loaded := u.m.LoadAndDelete(id); loaded {
+		u.n.Add(-1)
+	}
+}
+
+func (u *keyUses) len() int { return int(u.n.Load()) }
+
 // keyUseSlot is one key's last use on this node: last is replaced (never
 // mutated) on use; flushed is the value last published.
 type keyUseSlot struct {
@@ -35,11 +101,10 @@ type keyUseSlot struct {
 // recordKeyUse notes a verified request. It allocates only when the second,
 // service or region changed since the key's previous use.
 func (n *Node) recordKeyUse(akid string, now time.Time, service, region string) {
-	v, ok := n.iam.uses.Load(akid)
-	if !ok {
-		v, _ = n.iam.uses.LoadOrStore(akid, new(keyUseSlot))
+	slot := n.iam.uses.slot(akid)
+	if slot == nil {
+		return // full of unpublished uses; a flush is on its way
 	}
-	slot := v.(*keyUseSlot)
 	sec := now.Unix()
 	if cur := slot.last.Load(); cur != nil && cur.Time.Unix() >= sec && cur.Service == service && cur.Region == region {
 		return
@@ -51,8 +116,8 @@ func (n *Node) recordKeyUse(akid string, now time.Time, service, region string) 
 // this node's unflushed one; nil if never used.
 func (n *Node) keyLastUsed(k *fsm.AccessKey) *fsm.KeyUse {
 	use := k.LastUsed
-	if v, ok := n.iam.uses.Load(k.AccessKeyID); ok {
-		if local := v.(*keyUseSlot).last.Load(); local != nil && (use == nil || local.Time.After(use.Time)) {
+	if slot, ok := n.iam.uses.load(k.AccessKeyID); ok {
+		if local := slot.last.Load(); local != nil && (use == nil || local.Time.After(use.Time)) {
 			use = local
 		}
 	}
@@ -68,10 +133,10 @@ func (n *Node) FlushKeyUses(ctx context.Context) error {
 	st := n.State()
 	cmd := fsm.RecordKeyUse{Uses: map[string]fsm.KeyUse{}}
 	pending := map[*keyUseSlot]*fsm.KeyUse{}
-	n.iam.uses.Range(func(k, v any) bool {
+	n.iam.uses.m.Range(func(k, v any) bool {
 		id, slot := k.(string), v.(*keyUseSlot)
 		if st.AccessKey(id) == nil {
-			n.iam.uses.Delete(id)
+			n.iam.uses.remove(id)
 			return true
 		}
 		if last := slot.last.Load(); last != nil && last != slot.flushed.Load() {
@@ -82,7 +147,7 @@ func (n *Node) FlushKeyUses(ctx context.Context) error {
 	})
 	n.iam.secrets.m.Range(func(k, _ any) bool {
 		if st.AccessKey(k.(string)) == nil {
-			n.iam.secrets.m.Delete(k)
+			n.iam.secrets.remove(k.(string))
 		}
 		return true
 	})
@@ -108,14 +173,15 @@ func (n *Node) keyUseLoop() {
 		case <-n.stop:
 			return
 		case <-t.C:
-			if r := n.Raft(); r == nil || r.State() == raft.Shutdown {
-				continue
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), n.applyTimeout)
-			if err := n.FlushKeyUses(ctx); err != nil {
-				n.log.Debug("key use flush failed; retrying next interval", "error", err)
-			}
-			cancel()
+		case <-n.iam.uses.kicks():
 		}
+		if r := n.Raft(); r == nil || r.State() == raft.Shutdown {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), n.applyTimeout)
+		if err := n.FlushKeyUses(ctx); err != nil {
+			n.log.Debug("key use flush failed; retrying next interval", "error", err)
+		}
+		cancel()
 	}
 }
