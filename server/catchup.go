@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/raft"
+
 	"iamd/iamerr"
 )
 
@@ -17,14 +19,41 @@ import (
 // start, or everything the cluster tells it is committed, whichever comes
 // first (entries past the commit index may still be truncated by a new
 // leader, so waiting for them alone could wait for ever).
+//
+// The indexes compared with the FSM's applied index are those of the last
+// command at or below them: Raft never hands no-op entries (one per
+// election) or configuration entries to the FSM, so its applied index
+// stops at the command before them, and a log that ends with one would
+// otherwise never count as replayed (a restarted node of a quiet cluster
+// then refused every request until the next write).
 type bootCatchUp struct {
-	index atomic.Uint64 // last log index on disk when Raft started
+	index atomic.Uint64 // last command index on disk when Raft started
 	done  atomic.Bool   // sticky once caught up
+	logs  raft.LogStore
 }
 
-func (b *bootCatchUp) reset(lastIndex uint64) {
-	b.index.Store(lastIndex)
-	b.done.Store(lastIndex == 0)
+func (b *bootCatchUp) reset(logs raft.LogStore, lastIndex uint64) {
+	b.logs = logs
+	target := lastCommandAtOrBelow(logs, lastIndex)
+	b.index.Store(target)
+	b.done.Store(target == 0)
+}
+
+// lastCommandAtOrBelow returns the index of the last command entry at or
+// below idx. An entry that is not in the log (not received yet, or
+// compacted into a snapshot, whose restore sets the applied index to the
+// snapshot's) ends the search there, which keeps the answer conservative.
+func lastCommandAtOrBelow(logs raft.LogStore, idx uint64) uint64 {
+	var l raft.Log
+	for i := idx; i > 0 && idx-i < 256; i-- {
+		if logs.GetLog(i, &l) != nil || l.Type == raft.LogCommand {
+			return i
+		}
+	}
+	if idx < 256 {
+		return 0
+	}
+	return idx - 256
 }
 
 // BootWait bounds how long a request waits for a restarting node to catch
@@ -42,7 +71,7 @@ func (n *Node) caughtUp() bool {
 		if r := n.Raft(); r != nil {
 			addr, _ := r.LeaderWithID()
 			commit := r.CommitIndex()
-			ok = addr != "" && commit > 0 && applied >= commit
+			ok = addr != "" && commit > 0 && applied >= lastCommandAtOrBelow(n.boot.logs, commit)
 		}
 	}
 	if ok {

@@ -230,7 +230,7 @@ func (n *Node) openRaft() error {
 	if err != nil {
 		return fmt.Errorf("read raft log: %w", err)
 	}
-	n.boot.reset(lastIndex)
+	n.boot.reset(logs, lastIndex)
 	if hasState && n.keyring.Load() == nil {
 		return fmt.Errorf("%s holds raft data but no %s: refusing to start without the keyring that sealed it",
 			n.dataDir, keyring.FileName)

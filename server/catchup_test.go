@@ -1,0 +1,53 @@
+package server
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+// Raft ends the log with a no-op entry at every election, and never hands
+// it to the FSM: a node restarted on such a log (here: restarted twice
+// without a write in between) must still count its log as replayed, and
+// authenticate, without waiting for a write that may never come. Found by
+// test/faults.
+func TestRestartOnALogEndingWithANoOp(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "n1")
+	cfg := testConfig(t, dir)
+	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Error})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	n, err := New(Options{Config: cfg, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	init, err := n.Initialize(ctx, InitRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	for restart := 1; restart <= 2; restart++ {
+		n, err = New(Options{Config: cfg, Logger: logger})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Authenticate(ctx, init.RootToken); err != nil {
+			n.Shutdown()
+			t.Fatalf("restart %d: %v", restart, err)
+		}
+		// Let the election's no-op be committed before the next stop.
+		for n.Raft().State() != raft.Leader || n.Raft().AppliedIndex() < n.Raft().LastIndex() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err := n.Shutdown(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
