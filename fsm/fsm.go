@@ -147,6 +147,9 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	if err != nil {
 		return fmt.Errorf("restore snapshot: %w", err)
 	}
+	if err := rebuildCounters(db); err != nil { // counters.go
+		return fmt.Errorf("restore snapshot: count rows: %w", err)
+	}
 	f.db.Store(db)
 	if index > f.applied.Load() {
 		f.setApplied(index)

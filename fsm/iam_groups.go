@@ -81,10 +81,10 @@ func applyCreateGroup(tx *memdb.Txn, env Env, cmd *CreateGroup) (any, error) {
 	if first[IAMGroup](tx, tableIAMGroups, "name", g.AccountID, g.GroupName) != nil {
 		return nil, groupAlreadyExists(g.GroupName)
 	}
-	if count(tx, tableIAMGroups, "name_prefix", g.AccountID, "") >= MaxGroupsPerAccount {
+	if accountCount(tx, tableIAMGroups, g.AccountID) >= MaxGroupsPerAccount {
 		return nil, limitExceeded("Cannot exceed quota for GroupsPerAccount: %d", MaxGroupsPerAccount)
 	}
-	if err := insert(tx, tableIAMGroups, &g); err != nil {
+	if err := insertCounted(tx, tableIAMGroups, &g); err != nil {
 		return nil, err
 	}
 	return &g, nil
@@ -138,14 +138,14 @@ func applyDeleteGroup(tx *memdb.Txn, env Env, cmd *DeleteGroup) (any, error) {
 		return nil, noSuchGroup(cmd.Name)
 	}
 	switch {
-	case count(tx, tableGroupMembers, "group", g.GroupID) > 0:
+	case exists(tx, tableGroupMembers, "group", g.GroupID):
 		return nil, deleteConflict("Cannot delete entity, must remove users from group first.")
-	case count(tx, tableInlinePolicies, "owner", g.GroupID) > 0:
+	case exists(tx, tableInlinePolicies, "owner", g.GroupID):
 		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
-	case count(tx, tableAttachments, "entity", g.GroupID) > 0:
+	case exists(tx, tableAttachments, "entity", g.GroupID):
 		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
 	}
-	return nil, tx.Delete(tableIAMGroups, g)
+	return nil, deleteCounted(tx, tableIAMGroups, g)
 }
 
 // AddUserToGroup makes a user a member; adding a member again succeeds.

@@ -124,13 +124,13 @@ func applyCreatePolicy(tx *memdb.Txn, env Env, cmd *CreatePolicy) (any, error) {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists",
 			"A policy called %s already exists. Duplicate names are not allowed.", p.PolicyName)
 	}
-	if count(tx, tableManagedPolicies, "name_prefix", p.AccountID, "") >= MaxPoliciesPerAccount {
+	if accountCount(tx, tableManagedPolicies, p.AccountID) >= MaxPoliciesPerAccount {
 		return nil, limitExceeded("Cannot exceed quota for PoliciesPerAccount: %d", MaxPoliciesPerAccount)
 	}
 	p.DefaultVersionID, p.NextVersion = "v1", 2
 	v := &PolicyVersion{ID: p.PolicyID + "/v1", PolicyID: p.PolicyID, VersionID: "v1", Number: 1,
 		Document: cmd.Document, CreateDate: p.CreateDate}
-	if err := insert(tx, tableManagedPolicies, &p); err != nil {
+	if err := insertCounted(tx, tableManagedPolicies, &p); err != nil {
 		return nil, err
 	}
 	if err := insert(tx, tablePolicyVersions, v); err != nil {
@@ -152,7 +152,7 @@ func applyDeletePolicy(tx *memdb.Txn, env Env, cmd *DeletePolicy) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if count(tx, tableAttachments, "policy", p.Arn) > 0 {
+	if exists(tx, tableAttachments, "policy", p.Arn) {
 		return nil, deleteConflict("Cannot delete a policy attached to entities.")
 	}
 	versions := all[PolicyVersion](tx, tablePolicyVersions, "policy", p.PolicyID)
@@ -165,7 +165,7 @@ func applyDeletePolicy(tx *memdb.Txn, env Env, cmd *DeletePolicy) (any, error) {
 			return nil, err
 		}
 	}
-	return nil, tx.Delete(tableManagedPolicies, p)
+	return nil, deleteCounted(tx, tableManagedPolicies, p)
 }
 
 // CreatePolicyVersion adds a version (at most MaxPolicyVersions) and

@@ -107,11 +107,11 @@ func applyCreateVirtualMFADevice(tx *memdb.Txn, env Env, cmd *CreateVirtualMFADe
 	if first[VirtualMFADevice](tx, tableMFADevices, "id", d.SerialNumber) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "MFADevice entity at the same path and name already exists.")
 	}
-	if count(tx, tableMFADevices, "account", d.AccountID) >= MaxMFADevicesPerAccount {
+	if accountCount(tx, tableMFADevices, d.AccountID) >= MaxMFADevicesPerAccount {
 		return nil, limitExceeded("Cannot exceed quota for VirtualMFADevicesPerAccount: %d", MaxMFADevicesPerAccount)
 	}
 	d.UserID, d.EnableDate = "", time.Time{}
-	if err := insert(tx, tableMFADevices, &d); err != nil {
+	if err := insertCounted(tx, tableMFADevices, &d); err != nil {
 		return nil, err
 	}
 	return &d, nil
@@ -246,7 +246,7 @@ func applyDeleteVirtualMFADevice(tx *memdb.Txn, env Env, cmd *DeleteVirtualMFADe
 	if d.UserID != "" {
 		return nil, deleteConflict("MFA Device is still in use.")
 	}
-	return nil, tx.Delete(tableMFADevices, d)
+	return nil, deleteCounted(tx, tableMFADevices, d)
 }
 
 // assignedDevice is the account's device serial when it is enabled for

@@ -73,11 +73,11 @@ func applyCreateRole(tx *memdb.Txn, env Env, cmd *CreateRole) (any, error) {
 	if first[IAMRole](tx, tableIAMRoles, "name", r.AccountID, r.RoleName) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "Role with name %s already exists.", r.RoleName)
 	}
-	if count(tx, tableIAMRoles, "name_prefix", r.AccountID, "") >= MaxRolesPerAccount {
+	if accountCount(tx, tableIAMRoles, r.AccountID) >= MaxRolesPerAccount {
 		return nil, limitExceeded("Cannot exceed quota for RolesPerAccount: %d", MaxRolesPerAccount)
 	}
 	r.Revision = env.Index
-	if err := insert(tx, tableIAMRoles, &r); err != nil {
+	if err := insertCounted(tx, tableIAMRoles, &r); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -134,9 +134,9 @@ func applyDeleteRole(tx *memdb.Txn, env Env, cmd *DeleteRole) (any, error) {
 		return nil, NoSuchRole(cmd.Name)
 	}
 	switch {
-	case count(tx, tableInlinePolicies, "owner", r.RoleID) > 0:
+	case exists(tx, tableInlinePolicies, "owner", r.RoleID):
 		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
-	case count(tx, tableAttachments, "entity", r.RoleID) > 0:
+	case exists(tx, tableAttachments, "entity", r.RoleID):
 		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
 	}
 	if rv := first[SessionRevocation](tx, tableSessionRevocations, "id", r.RoleID); rv != nil {
@@ -144,7 +144,7 @@ func applyDeleteRole(tx *memdb.Txn, env Env, cmd *DeleteRole) (any, error) {
 			return nil, err
 		}
 	}
-	return nil, tx.Delete(tableIAMRoles, r)
+	return nil, deleteCounted(tx, tableIAMRoles, r)
 }
 
 // TagRole merges tags into a role's, as TagUser does.

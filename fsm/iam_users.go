@@ -110,10 +110,10 @@ func applyCreateUser(tx *memdb.Txn, env Env, cmd *CreateUser) (any, error) {
 	if first[IAMUser](tx, tableIAMUsers, "name", u.AccountID, u.UserName) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "User with name %s already exists.", u.UserName)
 	}
-	if count(tx, tableIAMUsers, "name_prefix", u.AccountID, "") >= MaxUsersPerAccount {
+	if accountCount(tx, tableIAMUsers, u.AccountID) >= MaxUsersPerAccount {
 		return nil, limitExceeded("Cannot exceed quota for UsersPerAccount: %d", MaxUsersPerAccount)
 	}
-	if err := insert(tx, tableIAMUsers, &u); err != nil {
+	if err := insertCounted(tx, tableIAMUsers, &u); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -176,18 +176,18 @@ func applyDeleteUser(tx *memdb.Txn, env Env, cmd *DeleteUser) (any, error) {
 		}
 	}
 	switch {
-	case count(tx, tableInlinePolicies, "owner", u.UserID) > 0:
+	case exists(tx, tableInlinePolicies, "owner", u.UserID):
 		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
-	case count(tx, tableAttachments, "entity", u.UserID) > 0:
+	case exists(tx, tableAttachments, "entity", u.UserID):
 		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
-	case count(tx, tableGroupMembers, "user", u.UserID) > 0:
+	case exists(tx, tableGroupMembers, "user", u.UserID):
 		return nil, deleteConflict("Cannot delete entity, must remove user from all groups first.")
-	case count(tx, tableServiceAccounts, "parent", u.UserID) > 0:
+	case exists(tx, tableServiceAccounts, "parent", u.UserID):
 		return nil, deleteConflict("Cannot delete entity, must delete service accounts first.")
-	case count(tx, tableMFADevices, "user", u.UserID) > 0:
+	case exists(tx, tableMFADevices, "user", u.UserID):
 		return nil, deleteConflict("Cannot delete entity, must delete MFA device first.")
 	}
-	return nil, tx.Delete(tableIAMUsers, u)
+	return nil, deleteCounted(tx, tableIAMUsers, u)
 }
 
 // SetUserStatus turns a user's credentials off or back on.
