@@ -46,6 +46,12 @@ func runServer(args []string) int {
 		fmt.Fprintln(os.Stderr, "iamd server: -dev-root-access-key-id and -dev-root-secret-access-key go together")
 		return 2
 	}
+	// Catch the stop signals before anything listens: a SIGTERM that comes
+	// as soon as the port answers must still shut the node down cleanly.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	opts := server.Options{}
 	listen, maxBody := *devListen, int64(config.DefaultMaxRequestSize)
 	timeouts := config.DefaultHTTPTimeouts
@@ -127,8 +133,6 @@ func runServer(args []string) int {
 	}()
 	logger.Info("iamd listening", "address", listen, "node_id", node.ID())
 
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	code := 0
 	select {
 	case s := <-sigs:
