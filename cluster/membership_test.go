@@ -31,7 +31,7 @@ func TestRetryJoinFormsTheClusterByItself(t *testing.T) {
 	}
 
 	nodes[0].initialize()
-	eventually(t, 20*time.Second, "r2 and r3 to join as voters by themselves", func() bool {
+	eventually(t, 45*time.Second, "r2 and r3 to join as voters by themselves", func() bool {
 		return slices.Equal(voters(t, nodes[0]), []string{"r1", "r2", "r3"})
 	})
 	tok, idx := createToken(t, nodes[2])
