@@ -25,9 +25,10 @@ const (
 type opKind int
 
 const (
-	opWrite  opKind = iota // register write: entity reg-<key> gets metadata v=value
-	opRead                 // register read
-	opInsert               // set insert: entity <value> is created
+	opWrite      opKind = iota // register write: entity reg-<key> gets metadata v=value
+	opRead                     // register read
+	opInsert                   // set insert: entity <value> is created
+	opUserInsert               // set insert through the AWS dialect: IAM user <value> is created
 )
 
 // op is one recorded operation: its invocation, its response and where it
@@ -274,7 +275,7 @@ func checkRYW(ops []op) []string {
 
 // summary counts operations by kind and outcome.
 func summary(ops []op) string {
-	names := map[opKind]string{opWrite: "write", opRead: "read", opInsert: "insert"}
+	names := map[opKind]string{opWrite: "write", opRead: "read", opInsert: "insert", opUserInsert: "aws-user"}
 	outs := map[outcome]string{okOutcome: "ok", failOutcome: "fail", unknownOutcome: "unknown"}
 	counts := map[string]int{}
 	ryw := 0

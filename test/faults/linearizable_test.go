@@ -37,7 +37,8 @@ func envInt(name string, def int) int {
 //     a read with X-Iamd-Index sees every acknowledged write at or below
 //     that index (checkRYW);
 //   - reads without the index header are monotonic on each node process;
-//   - no acknowledged set insert is missing on any node at the end;
+//   - no acknowledged set insert (entity through the Vault dialect, IAM
+//     user through the AWS dialect) is missing on any node at the end;
 //   - every node converges to the same state (FSM digest at one index).
 //
 // IAMD_FAULTS_DURATION (default 60s), IAMD_FAULTS_LEADER_KILLS (default
@@ -125,6 +126,7 @@ func TestLinearizableUnderFaults(t *testing.T) {
 		t.Errorf("convergence: %v", err)
 	} else {
 		t.Logf("all nodes at raft index %d with digest %s", ds[0].Applied, ds[0].Digest[:16])
+		checkUsers(t, c, ops)
 	}
 	reportUnknownButSeen(t, ops)
 	if t.Failed() {

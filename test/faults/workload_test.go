@@ -17,7 +17,8 @@ const registerKeys = 6
 
 // workload runs clients that write and read through every node with the
 // Vault dialect: identity/entity/name/reg-<k> is a register (its metadata
-// "v"), identity/entity/name/set-<client>-<seq> a set insert.
+// "v"), identity/entity/name/set-<client>-<seq> a set insert; and with the
+// AWS dialect: CreateUser u-<client>-<seq>, another set insert.
 type workload struct {
 	c    *cluster
 	hist *history
@@ -50,13 +51,16 @@ func (w *workload) run(ctx context.Context, clients int) {
 func (w *workload) step(cs *clientState) {
 	n := w.c.nodes[cs.rng.IntN(len(w.c.nodes))]
 	key := fmt.Sprintf("reg-%d", cs.rng.IntN(registerKeys))
-	switch r := cs.rng.IntN(10); {
-	case r < 4:
+	switch r := cs.rng.IntN(20); {
+	case r < 8:
 		cs.seq++
 		w.write(cs, n, key, fmt.Sprintf("c%d-%d", cs.id, cs.seq))
-	case r < 5:
+	case r < 10:
 		cs.seq++
 		w.insert(cs, n, fmt.Sprintf("set-c%d-%d", cs.id, cs.seq))
+	case r < 11:
+		cs.seq++
+		w.createUser(cs, n, fmt.Sprintf("u-c%d-%d", cs.id, cs.seq))
 	default:
 		w.read(cs, n, key, cs.floor > 0 && cs.rng.IntN(2) == 0)
 	}
