@@ -9,7 +9,8 @@ import (
 )
 
 // BenchmarkAuditedCreateDeleteUser is the write benchmark's CreateUser /
-// DeleteUser pair applied on one FSM with 1,000 users present, each
+// DeleteUser pair applied on one FSM with 1,000 (the write benchmark's
+// state) or 4,900 users in the account (near the 5,000 quota), each
 // wrapped in an audit envelope as the server proposes it: the FSM's CPU
 // per write, without Raft and HTTP.
 //
@@ -17,6 +18,12 @@ import (
 const benchAcct = "123456789012"
 
 func BenchmarkAuditedCreateDeleteUser(b *testing.B) {
+	for _, users := range []int{1000, 4900} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) { benchCreateDelete(b, users) })
+	}
+}
+
+func benchCreateDelete(b *testing.B, users int) {
 	f := New()
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	idx := uint64(0)
@@ -40,7 +47,7 @@ func BenchmarkAuditedCreateDeleteUser(b *testing.B) {
 	}); res.Err != nil {
 		b.Fatal(res.Err)
 	}
-	for i := 0; i < 1000; i++ {
+	for i := 0; i < users; i++ {
 		u := IAMUser{AccountID: benchAcct, UserID: fmt.Sprintf("AIDA%017d", i), UserName: fmt.Sprintf("user%04d", i), Path: "/", CreateDate: now}
 		if res := apply(CmdCreateUser, CreateUser{User: u}); res.Err != nil {
 			b.Fatal(res.Err)
