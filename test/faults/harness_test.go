@@ -448,3 +448,12 @@ func decodeData(b []byte, out any) error {
 	}
 	return json.Unmarshal(env.Data, out)
 }
+
+// TestMain removes the binary built for the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
