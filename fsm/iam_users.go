@@ -186,6 +186,11 @@ func applyDeleteUser(tx *memdb.Txn, env Env, cmd *DeleteUser) (any, error) {
 		return nil, deleteConflict("Cannot delete entity, must delete service accounts first.")
 	case exists(tx, tableMFADevices, "user", u.UserID):
 		return nil, deleteConflict("Cannot delete entity, must delete MFA device first.")
+	case exists(tx, tableLoginProfiles, "id", u.UserID):
+		return nil, deleteConflict("Cannot delete entity, must delete login profile first.")
+	}
+	if err := dropLoginPasswordHistory(tx, u.UserID); err != nil {
+		return nil, err
 	}
 	return nil, deleteCounted(tx, tableIAMUsers, u)
 }
