@@ -308,6 +308,9 @@ func (c *Cluster) handleJoinInfo(ctx context.Context, from caller, body []byte) 
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkRaftCert(ctx, req.NodeID, req.RaftAddr); err != nil {
+		return nil, err
+	}
 	k := c.node.Keyring()
 	epk, sealed, err := sealRoot(k.Export(), req.PublicKey, req.NodeID)
 	if err != nil {
@@ -339,6 +342,9 @@ func (c *Cluster) handleAdd(ctx context.Context, from caller, body []byte) (any,
 	}
 	out := addReply{Outcome: server.JoinOutcomeAlreadyMember, Voter: voter}
 	if !member {
+		if err := c.checkRaftCert(ctx, req.ID, req.RaftAddr); err != nil {
+			return nil, err
+		}
 		if err := r.AddNonvoter(raft.ServerID(req.ID), raft.ServerAddress(req.RaftAddr), 0, c.node.ApplyTimeout()).Error(); err != nil {
 			return nil, iamerr.New(iamerr.Unavailable, "add %s to the raft configuration: %v", req.ID, err)
 		}
