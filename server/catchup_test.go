@@ -44,6 +44,10 @@ func TestRestartOnALogEndingWithANoOp(t *testing.T) {
 		}
 		// Let the election's no-op be committed before the next stop.
 		for n.Raft().State() != raft.Leader || n.Raft().AppliedIndex() < n.Raft().LastIndex() {
+			if ctx.Err() != nil {
+				n.Shutdown()
+				t.Fatalf("restart %d: the election's no-op was not applied in time", restart)
+			}
 			time.Sleep(10 * time.Millisecond)
 		}
 		if err := n.Shutdown(); err != nil {
