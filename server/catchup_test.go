@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 )
 
@@ -18,26 +17,16 @@ import (
 func TestRestartOnALogEndingWithANoOp(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "n1")
 	cfg := testConfig(t, dir)
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Error})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	n, err := New(Options{Config: cfg, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	init, err := n.Initialize(ctx, InitRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := startNode(t, cfg)
+	init, _ := initNode(t, ctx, n)
 	if err := n.Shutdown(); err != nil {
 		t.Fatal(err)
 	}
 	for restart := 1; restart <= 2; restart++ {
-		n, err = New(Options{Config: cfg, Logger: logger})
-		if err != nil {
-			t.Fatal(err)
-		}
+		n = startNode(t, cfg)
 		if _, err := n.Authenticate(ctx, init.RootToken); err != nil {
 			n.Shutdown()
 			t.Fatalf("restart %d: %v", restart, err)

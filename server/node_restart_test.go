@@ -44,23 +44,19 @@ cluster {
 	return cfg
 }
 
-func TestConfiguredNodeKeepsStateAcrossRestart(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "n1")
-	cfg := testConfig(t, dir)
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Error})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-
-	n, err := New(Options{Config: cfg, Logger: logger})
+// startNode starts a configured node from cfg (quiet logs).
+func startNode(t *testing.T, cfg *config.Node) *Node {
+	t.Helper()
+	n, err := New(Options{Config: cfg, Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Error})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Initialized() {
-		t.Fatal("fresh node claims to be initialized")
-	}
-	if _, err := n.Authenticate(ctx, "anything"); !iamerr.Is(err, iamerr.Unavailable) {
-		t.Fatalf("uninitialised node authenticated: %v", err)
-	}
+	return n
+}
+
+// initNode runs operator init on n and authenticates its root token.
+func initNode(t *testing.T, ctx context.Context, n *Node) (*InitResult, *Caller) {
+	t.Helper()
 	init, err := n.Initialize(ctx, InitRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +65,23 @@ func TestConfiguredNodeKeepsStateAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return init, root
+}
+
+func TestConfiguredNodeKeepsStateAcrossRestart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "n1")
+	cfg := testConfig(t, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	n := startNode(t, cfg)
+	if n.Initialized() {
+		t.Fatal("fresh node claims to be initialized")
+	}
+	if _, err := n.Authenticate(ctx, "anything"); !iamerr.Is(err, iamerr.Unavailable) {
+		t.Fatalf("uninitialised node authenticated: %v", err)
+	}
+	_, root := initNode(t, ctx, n)
 	issued, err := n.CreateToken(ctx, root, TokenRequest{Policies: []string{"ops"}, TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -80,10 +93,7 @@ func TestConfiguredNodeKeepsStateAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n2, err := New(Options{Config: cfg, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n2 := startNode(t, cfg)
 	defer n2.Shutdown()
 	if err := n2.waitLeader(ctx); err != nil {
 		t.Fatal(err)
@@ -113,22 +123,11 @@ func TestConfiguredNodeKeepsStateAcrossRestart(t *testing.T) {
 func TestRestartedNodeAuthenticatesOnlyAfterReplay(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "n1")
 	cfg := testConfig(t, dir)
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Error})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	n, err := New(Options{Config: cfg, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	init, err := n.Initialize(ctx, InitRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := n.Authenticate(ctx, init.RootToken)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := startNode(t, cfg)
+	_, root := initNode(t, ctx, n)
 	var revoked, newest *IssuedToken
 	for i := range 100 {
 		tok, err := n.CreateToken(ctx, root, TokenRequest{Policies: []string{"ops"}, TTL: time.Hour})
@@ -151,10 +150,7 @@ func TestRestartedNodeAuthenticatesOnlyAfterReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n2, err := New(Options{Config: cfg, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n2 := startNode(t, cfg)
 	defer n2.Shutdown()
 	// No wait for leadership or replay here: that is the point.
 	if _, err := n2.Authenticate(ctx, newest.ID); err != nil {
