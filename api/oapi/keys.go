@@ -138,12 +138,11 @@ func updateAccessKey(r *request) (map[string]any, error) {
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	id := str(in.AccessKeyId)
-	if id == "" {
-		return nil, missing("AccessKeyId")
-	}
-	if !accessKeyID.MatchString(id) {
-		return nil, invalidValueCode("4122", "AccessKeyId %q is not a valid access key ID", id)
+	id, err := keyIDParam(in.AccessKeyId, func(id string) error {
+		return invalidValueCode("4122", "AccessKeyId %q is not a valid access key ID", id)
+	})
+	if err != nil {
+		return nil, err
 	}
 	up := server.KeyUpdate{UserName: str(in.UserName), AccessKeyID: id, SetExpiration: true}
 	switch str(in.State) {
@@ -190,15 +189,28 @@ func deleteAccessKey(r *request) (map[string]any, error) {
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	id := str(in.AccessKeyId)
-	if id == "" {
-		return nil, missing("AccessKeyId")
-	}
-	if !accessKeyID.MatchString(id) {
-		return nil, oapiErr(http.StatusBadRequest, "5076", "InvalidResource", "The access key %q does not exist", id)
+	id, err := keyIDParam(in.AccessKeyId, func(id string) error {
+		return oapiErr(http.StatusBadRequest, "5076", "InvalidResource", "The access key %q does not exist", id)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if r.dryRun {
 		return map[string]any{}, nil
 	}
 	return map[string]any{}, r.api.node.DeleteIAMAccessKey(r.http.Context(), r.AWSCaller, str(in.UserName), id)
+}
+
+// keyIDParam reads the required AccessKeyId; a value that cannot be an
+// access key ID gets the action's own error (OUTSCALE answers update and
+// delete with different codes).
+func keyIDParam(p *string, malformed func(id string) error) (string, error) {
+	id := str(p)
+	if id == "" {
+		return "", missing("AccessKeyId")
+	}
+	if !accessKeyID.MatchString(id) {
+		return "", malformed(id)
+	}
+	return id, nil
 }
