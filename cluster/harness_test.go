@@ -303,3 +303,19 @@ func createToken(t *testing.T, n *testNode) (string, string) {
 	auth := r.body["auth"].(map[string]any)
 	return auth["client_token"].(string), r.header.Get("X-Iamd-Index")
 }
+
+// initializedCluster starts n1, n2 and n3, initialises n1 with the test
+// root token and joins the other two to it.
+func initializedCluster(t *testing.T) ([]*testNode, *server.InitResult) {
+	t.Helper()
+	nodes := []*testNode{newNode(t, "n1", nodeOpts{}).start(), newNode(t, "n2", nodeOpts{}).start(), newNode(t, "n3", nodeOpts{}).start()}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	init, err := nodes[0].node.Initialize(ctx, server.InitRequest{RootTokenID: rootToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustJoin(t, nodes[1], nodes[0].url())
+	mustJoin(t, nodes[2], nodes[0].url())
+	return nodes, init
+}

@@ -11,8 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
-
-	"iamd/server"
 )
 
 // TestSignatureLockoutAcrossNodes: four wrong signatures sent to one
@@ -20,15 +18,7 @@ import (
 // secret is then refused on the other nodes too, without them having seen
 // a single failure.
 func TestSignatureLockoutAcrossNodes(t *testing.T) {
-	nodes := []*testNode{newNode(t, "n1", nodeOpts{}).start(), newNode(t, "n2", nodeOpts{}).start(), newNode(t, "n3", nodeOpts{}).start()}
-	ictx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	init, err := nodes[0].node.Initialize(ictx, server.InitRequest{RootTokenID: rootToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustJoin(t, nodes[1], nodes[0].url())
-	mustJoin(t, nodes[2], nodes[0].url())
+	nodes, init := initializedCluster(t)
 	ctx := context.Background()
 	iamOn := func(n *testNode, ak, sk string) *iam.Client {
 		return iam.New(iam.Options{BaseEndpoint: aws.String(n.url()), Region: "us-east-1", RetryMaxAttempts: 1,

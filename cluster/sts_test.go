@@ -22,15 +22,7 @@ import (
 // node is refused on another (decided in FSM Apply); a revocation applied
 // once ends the session everywhere.
 func TestSTSSessionsAcrossNodes(t *testing.T) {
-	nodes := []*testNode{newNode(t, "n1", nodeOpts{}).start(), newNode(t, "n2", nodeOpts{}).start(), newNode(t, "n3", nodeOpts{}).start()}
-	ictx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	init, err := nodes[0].node.Initialize(ictx, server.InitRequest{RootTokenID: rootToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustJoin(t, nodes[1], nodes[0].url())
-	mustJoin(t, nodes[2], nodes[0].url())
+	nodes, init := initializedCluster(t)
 	ctx := context.Background()
 	opts := func(n *testNode, ak, sk, token string) (string, aws.CredentialsProvider) {
 		return n.url(), credentials.NewStaticCredentialsProvider(ak, sk, token)
