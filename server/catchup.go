@@ -100,3 +100,42 @@ func (n *Node) awaitCatchUp(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ErrNotInitialized is the answer of a node that belongs to no initialised
+// cluster: it has no keyring (neither `operator init` nor a join gave it one).
+var ErrNotInitialized = iamerr.New(iamerr.Unavailable, "iamd is not initialized")
+
+// AwaitInitialized tells a request whether this node can serve the
+// cluster's state. A node that holds a keyring was initialised or joined
+// before, so a state without the cluster row means it is still replaying
+// its log or installing a snapshot after a restart: the request waits for
+// that (bounded by BootWait) and, if it is not over, is refused with a
+// message that says so instead of "not initialized".
+func (n *Node) AwaitInitialized(ctx context.Context) error {
+	if n.Initialized() {
+		return nil
+	}
+	if n.Keyring() == nil {
+		return ErrNotInitialized
+	}
+	if err := n.awaitCatchUp(ctx); err != nil {
+		return err
+	}
+	if n.Initialized() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, BootWait)
+	defer cancel()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !n.Initialized() {
+		select {
+		case <-ctx.Done():
+			return iamerr.New(iamerr.Unavailable,
+				"this node has not restored the cluster's state yet after a restart or join (applied index %d): retry shortly",
+				n.fsm.AppliedIndex())
+		case <-t.C:
+		}
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -167,8 +168,11 @@ func (a *API) autopilotConfig(r *Request) (*Response, error) {
 
 // authorizeBare checks the token of a handler outside the envelope.
 func (a *API) authorizeBare(c echo.Context, path string, op server.VaultOperation) error {
-	if !a.node.Initialized() {
-		return iamerr.New(iamerr.Unavailable, "Vault is not initialized")
+	if err := a.node.AwaitInitialized(c.Request().Context()); err != nil {
+		if errors.Is(err, server.ErrNotInitialized) {
+			return iamerr.New(iamerr.Unavailable, "Vault is not initialized")
+		}
+		return err
 	}
 	caller, err := a.node.Authenticate(c.Request().Context(), tokenFrom(c.Request()))
 	if err != nil {

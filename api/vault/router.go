@@ -159,8 +159,11 @@ func (a *API) wrap(rt Route, op server.VaultOperation, h Handler) echo.HandlerFu
 
 func (a *API) serve(r *Request, rt Route, h Handler) error {
 	c := r.echo
-	if !a.node.Initialized() {
-		return respondErrors(c, http.StatusServiceUnavailable, "Vault is not initialized")
+	if err := a.node.AwaitInitialized(r.Context); err != nil {
+		if errors.Is(err, server.ErrNotInitialized) {
+			return respondErrors(c, http.StatusServiceUnavailable, "Vault is not initialized")
+		}
+		return renderError(c, err)
 	}
 	if !rt.Unauthenticated {
 		if err := a.authenticate(r); err != nil {
