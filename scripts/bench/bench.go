@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -238,32 +239,49 @@ func (b *bench) failover() {
 	}
 }
 
-// profileLeader starts a CPU profile of the iamd leader through
-// sys/pprof and returns a function that waits for it and saves it.
+// profileLeader starts a CPU profile of every live iamd node through
+// sys/pprof and returns a function that waits for them and saves them:
+// the leader's as DIR/cpu-PHASE.pprof, the others' as
+// DIR/cpu-PHASE-NODE.pprof (a write costs CPU on followers too).
 func (b *bench) profileLeader(phase string) func() {
 	l := b.ic.leader()
 	secs := int(b.o.duration.Seconds())
-	done := make(chan struct{})
-	file := filepath.Join(b.dir, "cpu-"+strings.ReplaceAll(strings.Fields(phase)[1], "/", "_")+".pprof")
-	go func() {
-		defer close(done)
-		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v1/sys/pprof/profile?seconds=%d", l.api, max(1, secs-1)), nil)
-		req.Header.Set("X-Vault-Token", b.ic.token)
-		resp, err := b.ic.http.Do(req)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "profile:", err)
-			return
+	base := "cpu-" + strings.ReplaceAll(strings.Fields(phase)[1], "/", "_")
+	var wg sync.WaitGroup
+	for _, n := range b.ic.nodes {
+		if !n.proc.alive() {
+			continue
 		}
-		defer resp.Body.Close()
-		f, err := os.Create(file)
-		if err != nil {
-			return
+		file := filepath.Join(b.dir, base+".pprof")
+		if n != l {
+			file = filepath.Join(b.dir, base+"-"+n.id+".pprof")
 		}
-		io.Copy(f, resp.Body)
-		f.Close()
-		fmt.Fprintf(os.Stderr, "CPU profile of %s (%s) in %s\n", l.id, phase, file)
-	}()
-	return func() { <-done }
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.saveProfile(n, max(1, secs-1), file)
+			fmt.Fprintf(os.Stderr, "CPU profile of %s (%s) in %s\n", n.id, phase, file)
+		}()
+	}
+	return wg.Wait
+}
+
+func (b *bench) saveProfile(n *iamdNode, secs int, file string) {
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v1/sys/pprof/profile?seconds=%d", n.api, secs), nil)
+	req.Header.Set("X-Vault-Token", b.ic.token)
+	resp, err := b.ic.http.Do(req)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer f.Close()
+	io.Copy(f, resp.Body)
 }
 
 func memTotal() string {
