@@ -94,6 +94,21 @@ var writerPool = sync.Pool{New: func() any {
 // writeResult answers 200 with <{Action}Response xmlns=NS>, the result (if
 // any) as <{Action}Result> and ResponseMetadata.
 func writeResult(w http.ResponseWriter, ns, action, requestID string, result any) error {
+	if fast, ok := result.(xmlAppender); ok || result == nil {
+		bp := bytesPool.Get().(*[]byte)
+		b, err := appendResult((*bp)[:0], ns, action, requestID, fast)
+		if err == nil {
+			setHeaders(w, requestID)
+			w.WriteHeader(http.StatusOK)
+			_, err = w.Write(b)
+			if cap(b) <= maxPooledBuffer { // a long list's buffer is left to the GC
+				*bp = b
+				bytesPool.Put(bp)
+			}
+			return err
+		}
+		bytesPool.Put(bp) // then encoding/xml, which reports the error
+	}
 	xw := writerPool.Get().(*xmlWriter)
 	xw.buf.Reset()
 	xw.buf.WriteString(xml.Header)
@@ -105,6 +120,37 @@ func writeResult(w http.ResponseWriter, ns, action, requestID string, result any
 	_, err := w.Write(xw.buf.Bytes())
 	writerPool.Put(xw)
 	return err
+}
+
+const maxPooledBuffer = 64 << 10
+
+var bytesPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// appendResult is encodeResult by hand, for results that write themselves
+// (xmlappend.go) or have no output; the bytes are the same.
+func appendResult(b []byte, ns, action, requestID string, result xmlAppender) ([]byte, error) {
+	b = append(b, xml.Header...)
+	b = append(b, '<')
+	b = append(b, action...)
+	b = append(b, `Response xmlns="`...)
+	b = appendEscaped(b, ns)
+	b = append(b, `">`...)
+	if result != nil {
+		b = append(b, '<')
+		b = append(b, action...)
+		b = append(b, "Result>"...)
+		var err error
+		if b, err = result.appendXML(b); err != nil {
+			return b, err
+		}
+		b = append(b, "</"...)
+		b = append(b, action...)
+		b = append(b, "Result>"...)
+	}
+	b = appendElem(append(b, "<ResponseMetadata>"...), "RequestId", requestID)
+	b = append(b, "</ResponseMetadata></"...)
+	b = append(b, action...)
+	return append(b, "Response>"...), nil
 }
 
 func encodeResult(enc *xml.Encoder, ns, action, requestID string, result any) error {
