@@ -95,7 +95,6 @@ func fastRaft(c *raft.Config) {
 	c.HeartbeatTimeout = 300 * time.Millisecond
 	c.ElectionTimeout = 300 * time.Millisecond
 	c.LeaderLeaseTimeout = 150 * time.Millisecond
-	c.CommitTimeout = 10 * time.Millisecond
 }
 
 func fastGossip(c *memberlist.Config) {

@@ -71,6 +71,16 @@ func applyAs[T any](ctx context.Context, n *Node, t fsm.CommandType, cmd any) (T
 	}
 	index, raw, err := (*fp).ForwardApply(ctx, entry)
 	recordIndex(ctx, index)
+	if index > 0 {
+		// The leader answered once it had applied the entry; this node may
+		// not have yet. Clients do not send X-Iamd-Index back, so this node
+		// answers only once its own state has the write (or the refused
+		// write's side effects): the client's next request here sees it.
+		if werr := n.waitApplied(ctx, index); werr != nil {
+			n.log.Warn("answering a forwarded write before this node applied it",
+				"index", index, "applied", n.fsm.AppliedIndex(), "error", werr)
+		}
+	}
 	if err != nil {
 		return zero, err
 	}
@@ -81,6 +91,22 @@ func applyAs[T any](ctx context.Context, n *Node, t fsm.CommandType, cmd any) (T
 		}
 	}
 	return out, nil
+}
+
+// localApplyWait bounds how long a request waits for this node to apply an
+// index the cluster has already committed. A healthy follower needs a few
+// milliseconds (raftConfig's CommitTimeout); one far behind still answers.
+const localApplyWait = 2 * time.Second
+
+// waitApplied waits until this node has applied index, at most
+// localApplyWait and no longer than ctx allows.
+func (n *Node) waitApplied(ctx context.Context, index uint64) error {
+	if n.fsm.AppliedIndex() >= index {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, localApplyWait)
+	defer cancel()
+	return n.fsm.WaitForIndex(wctx, index)
 }
 
 // apply proposes a command whose result the caller does not need.

@@ -164,7 +164,6 @@ func (n *Node) loginResult(ctx context.Context, out *fsm.LoginOutcome, tokenID s
 		// A failed X-Vault-MFA login says no more than this.
 		return nil, iamerr.New(iamerr.Denied, "permission denied")
 	case out.Pending != nil:
-		n.waitLocal(ctx)
 		res.Requirement = n.mfaRequirement(out, offers)
 	case out.Token != nil:
 		res.Issued = &IssuedToken{ID: tokenID, Token: out.Token}
@@ -245,21 +244,10 @@ func loginTemplate(m *fsm.AuthMount, u *fsm.UserpassUser) fsm.LoginTemplate {
 	}
 }
 
-// waitLocal waits (briefly) until this node has applied the last write of
-// ctx, so that reads right after a forwarded write see it.
-func (n *Node) waitLocal(ctx context.Context) {
-	idx, ok := ctx.Value(indexKey{}).(*uint64)
-	if !ok || *idx == 0 {
-		return
-	}
-	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	n.fsm.WaitForIndex(wctx, *idx)
-}
-
-// CatchUp waits (at most 2 s) until this node has applied everything it
-// knows the cluster committed, and reports whether it was behind. Reads
-// that miss an object another node may have just written call it once.
+// CatchUp waits (at most localApplyWait) until this node has applied
+// everything it knows the cluster committed, and reports whether it was
+// behind. Reads that miss an object another node may have just written
+// call it once.
 func (n *Node) CatchUp(ctx context.Context) bool {
 	r := n.Raft()
 	if r == nil {
@@ -269,9 +257,7 @@ func (n *Node) CatchUp(ctx context.Context) bool {
 	if n.fsm.AppliedIndex() >= target {
 		return false
 	}
-	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	n.fsm.WaitForIndex(wctx, target)
+	n.waitApplied(ctx, target)
 	return true
 }
 
