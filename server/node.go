@@ -135,6 +135,7 @@ func (n *Node) raftConfig() *raft.Config {
 	c.CommitTimeout = 5 * time.Millisecond
 	if n.cfg != nil && n.cfg.Cluster != nil {
 		tuneSnapshots(n.cfg.Cluster, c)
+		tuneTimeouts(n.cfg.Cluster, c)
 	}
 	if n.tuneRaft != nil {
 		n.tuneRaft(c)

@@ -73,6 +73,12 @@ type Cluster struct {
 	SnapshotThreshold int    `hcl:"snapshot_threshold,optional"`
 	SnapshotInterval  string `hcl:"snapshot_interval,optional"`
 	TrailingLogs      int    `hcl:"trailing_logs,optional"`
+	// Raft timings as Go durations ("" keeps the default, see
+	// raft_timing.go): how soon a dead leader is replaced, and how long a
+	// stall the leader and followers tolerate.
+	HeartbeatTimeout   string `hcl:"heartbeat_timeout,optional"`
+	ElectionTimeout    string `hcl:"election_timeout,optional"`
+	LeaderLeaseTimeout string `hcl:"leader_lease_timeout,optional"`
 }
 
 // DefaultMaxRequestSize is Vault's default max_request_size.
@@ -243,6 +249,7 @@ func (n *Node) validate(v *validator) {
 			v.fail("cluster", "apply_timeout", "apply_timeout %q must be a positive duration such as \"10s\"", c.ApplyTimeout)
 		}
 	}
+	c.validateRaftTimeouts(v)
 }
 
 func (n *Node) applyDefaults() {
