@@ -38,6 +38,8 @@ cluster {
   #                            # retry_join's automatic join. Keep it secret.
   # apply_timeout = "10s"
   # Mutual TLS for the raft transport and node-to-node calls; all three or none.
+  # The node-to-node calls use the API listener: they run over mutual TLS only
+  # when that listener has TLS too (docs/cluster.md, "TLS between nodes").
   # tls_cert_file = "/etc/iamd/tls/cluster.pem"      # this node's certificate
   # tls_key_file  = "/etc/iamd/tls/cluster-key.pem"
   # tls_ca_file   = "/etc/iamd/tls/cluster-ca.pem"   # every peer's certificate chains to it

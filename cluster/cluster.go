@@ -4,8 +4,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -63,11 +65,18 @@ type Cluster struct {
 	cfg      *config.Node
 	opts     Options
 	log      hclog.Logger
-	client   *http.Client
+	client   *http.Client      // node-to-node calls, with the node's cluster certificate
+	proxy    http.RoundTripper // ProxyToLeader, without it
 	peerTLS  *tls.Config
 	joinKey  []byte // nil without cluster.gossip_key
 	handlers map[string]handler
 	nonces   nonceCache
+
+	// With cluster TLS: the cluster CA file's PEM, and the listener's
+	// tls_client_ca_file pool when ListenerTLS had to widen the handshake
+	// (mtls.go).
+	clusterCAPEM []byte
+	apiClientCAs *x509.CertPool
 
 	gossip   *memberlist.Memberlist
 	delegate *delegate
@@ -102,7 +111,19 @@ func New(node *server.Node, cfg *config.Node, opts Options) (*Cluster, error) {
 		node: node, cfg: cfg, opts: opts, log: opts.Logger.Named("cluster"),
 		peerTLS: server.PeerTLS(tlsConf), stop: make(chan struct{}),
 	}
+	// server.PeerTLS keeps the node's certificate from the cluster TLS
+	// configuration: peers' API listeners request it, and Wrap on their
+	// side refuses internal calls without it (mtls.go).
 	c.client = c.httpClient(c.peerTLS)
+	c.proxy = c.httpClient(withoutClientCert(c.peerTLS)).Transport
+	if c.peerTLS != nil {
+		if c.clusterCAPEM, err = os.ReadFile(cfg.Cluster.TLSCAFile); err != nil {
+			return nil, fmt.Errorf("cluster TLS: %w", err)
+		}
+		if len(cfg.Listener) > 0 && cfg.Listener[0].TLSDisable {
+			c.log.Warn("cluster TLS is configured but the API listener is plain HTTP: internal cluster calls on it are authenticated by the keyring HMAC only, without client certificates")
+		}
+	}
 	if gk := cfg.Cluster.GossipKeyBytes(); gk != nil {
 		c.joinKey = deriveKey(gk, "iamd join v1")
 	}
@@ -145,6 +166,16 @@ func (c *Cluster) httpClient(tlsConf *tls.Config) *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		TLSClientConfig:     tlsConf,
 	}}
+}
+
+// withoutClientCert returns conf without the node's certificate.
+func withoutClientCert(conf *tls.Config) *tls.Config {
+	if conf == nil {
+		return nil
+	}
+	conf = conf.Clone()
+	conf.Certificates = nil
+	return conf
 }
 
 // joinClient is the client for a join's calls: the cluster's, or one that

@@ -8,7 +8,9 @@
 // /v1/sys/internal/cluster/, signed in both directions with an HMAC key
 // derived from the cluster keyring (or, for the first step of an automatic
 // join, from the gossip key), so nothing outside the cluster can inject log
-// entries. With cluster TLS configured they also run over mutual TLS.
+// entries. With cluster TLS configured and an HTTPS API listener they also
+// run over mutual TLS: the caller presents its cluster certificate, and an
+// internal call without one from the cluster CA is refused (mtls.go).
 //
 // cluster imports server (the node and its operations) and never api: the
 // wire dialects reach cluster features only through server.Node, which

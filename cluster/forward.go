@@ -239,12 +239,15 @@ func (c *Cluster) handleState(context.Context, caller, []byte) (any, error) {
 }
 
 // ProxyToLeader implements server.Membership with a reverse proxy to the
-// leader's API over the cluster's HTTP client (cluster TLS included).
+// leader's API, verifying the leader against the cluster CA. It presents
+// no client certificate: the request is the client's, and the leader would
+// take the node's certificate for the client's (API access rules), or
+// refuse it under tls_client_ca_file.
 func (c *Cluster) ProxyToLeader(w http.ResponseWriter, r *http.Request) {
 	leader := c.node.Status().LeaderAPIAddr
 	target, err := url.Parse(leader)
 	if leader == "" || err != nil {
-		proxyError(w, "no active iamd node found")
+		vaultError(w, http.StatusServiceUnavailable, "no active iamd node found")
 		return
 	}
 	rp := &httputil.ReverseProxy{
@@ -252,18 +255,18 @@ func (c *Cluster) ProxyToLeader(w http.ResponseWriter, r *http.Request) {
 			pr.SetURL(target)
 			pr.Out.Host = target.Host
 		},
-		Transport: c.client.Transport,
+		Transport: c.proxy,
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			proxyError(w, fmt.Sprintf("no active iamd node found: the leader at %s is unreachable: %v", leader, err))
+			vaultError(w, http.StatusServiceUnavailable, fmt.Sprintf("no active iamd node found: the leader at %s is unreachable: %v", leader, err))
 		},
 	}
 	rp.ServeHTTP(w, r)
 }
 
-// proxyError answers in Vault's error shape (this package does not import
+// vaultError answers in Vault's error shape (this package does not import
 // the dialects).
-func proxyError(w http.ResponseWriter, msg string) {
+func vaultError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusServiceUnavailable)
+	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string][]string{"errors": {msg}})
 }

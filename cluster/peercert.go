@@ -15,8 +15,9 @@ import (
 // configuration (add). Without it, a node configured with another CA's
 // certificate is handed the keyring and added as a non-voter that can
 // never be reached, and as a member it may forward writes. The internal
-// calls themselves come in on the API listener, which does not check the
-// cluster CA; this checks the address that Raft will actually talk to.
+// calls themselves are checked for a cluster certificate only over an
+// HTTPS API listener (mtls.go); this checks the address that Raft will
+// actually talk to.
 func (c *Cluster) checkRaftCert(ctx context.Context, id, raftAddr string) error {
 	if c.peerTLS == nil {
 		return nil

@@ -245,10 +245,16 @@ type handler struct {
 }
 
 // Wrap serves the internal cluster paths and hands every other request to
-// next (the API).
+// next (the API). Over TLS it first checks the client certificate
+// (mtls.go): internal calls need one from the cluster CA.
 func (c *Cluster) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, internalPrefix) {
+		internal := strings.HasPrefix(r.URL.Path, internalPrefix)
+		if err := c.checkClientCert(r, internal); err != nil {
+			vaultError(w, http.StatusForbidden, err.Error())
+			return
+		}
+		if internal {
 			c.serveInternal(w, r)
 			return
 		}

@@ -1,74 +1,36 @@
 package cluster_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
-	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"iamd/internal/testca"
 )
 
 // testCA issues node certificates for 127.0.0.1.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
+type testCA struct{ *testca.CA }
 
+var testCAs atomic.Int64
+
+// newTestCA makes a CA with a name of its own: TLS clients choose the
+// certificate they present by its issuer's name.
 func newTestCA(t *testing.T) *testCA {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "iamd test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+	return &testCA{testca.New(t, fmt.Sprintf("iamd test CA %d", testCAs.Add(1)))}
 }
 
 // issue writes a node certificate, its key and the CA into dir and returns
 // the cluster block lines that use them.
 func (ca *testCA) issue(t *testing.T, dir, name string) string {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	files := map[string][]byte{
-		name + ".pem":     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		name + "-key.pem": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-		"ca.pem":          ca.pem,
-	}
-	for f, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	certFile, keyFile := ca.Issue(t, dir, name, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
 	return fmt.Sprintf("  tls_cert_file = %q\n  tls_key_file = %q\n  tls_ca_file = %q\n",
-		filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem"), filepath.Join(dir, "ca.pem"))
+		certFile, keyFile, ca.WriteCA(t, dir, "ca.pem"))
 }
 
 func TestRaftOverMutualTLS(t *testing.T) {
@@ -96,7 +58,7 @@ func TestRaftOverMutualTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
-	pool.AddCert(ca.cert)
+	pool.AddCert(ca.Cert)
 	conn, err := tls.Dial("tcp", n1.cfg.Cluster.RaftAddress, &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool})
 	if err == nil {
 		// TLS 1.3 reports a refused client certificate on first read.

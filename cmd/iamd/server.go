@@ -117,6 +117,9 @@ func runServer(args []string) int {
 			return 1
 		}
 		handler = members.Wrap(handler)
+		// Lets peers present their cluster certificates, which Wrap
+		// requires on the internal calls.
+		tlsConfig = members.ListenerTLS(tlsConfig)
 	}
 	// Limits in front of everything (api/limit), and timeouts so that
 	// slow clients (slowloris) cannot hold connections open forever.
