@@ -19,8 +19,7 @@ func New(node *server.Node, maxRequestSize int64) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.Use(instrument)        // request counts and latencies (metrics.go), first so it times the rest
 	e.Use(consistency(node)) // read-your-writes and standby redirects, every dialect
-	e.Use(requestInfo())     // request id and client address for audit entries (audit.go)
-	e.Use(connInfo())        // peer address and client certificates for API access rules (conninfo.go)
+	e.Use(requestContext())  // request id, client address and connection for audit entries and access rules (audit.go)
 	diagnostics(e, node)     // sys/metrics, sys/pprof, the no-op (diag.go)
 	vault.RegisterSecurity(vault.Register(e, node, maxRequestSize))
 	awsquery.Register(e, node, maxRequestSize)

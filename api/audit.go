@@ -9,11 +9,20 @@ import (
 	"iamd/server"
 )
 
-// requestInfo puts the request's id and client address in its context for
-// both dialects; the write path attaches them to audited commands
-// (server/audit.go). The Vault dialect's id is the request_id it answers
-// with; the AWS dialect reads it back with server.RequestIDFrom.
-func requestInfo() echo.MiddlewareFunc {
+// requestContext gives every request's context, in both dialects, what the
+// server reads from the request besides its parameters:
+//
+//   - its id and client address, which the write path attaches to audited
+//     commands (server/audit.go). The Vault dialect's id is the request_id
+//     it answers with; the AWS dialect reads it back with
+//     server.RequestIDFrom;
+//   - its connection facts (TCP peer address, TLS client certificates),
+//     which the server checks against the account's API access rules in
+//     every dialect (server/access_rules.go).
+//
+// Both go into one new context, so the request is copied once
+// (Request.WithContext copies it whole).
+func requestContext() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
@@ -23,7 +32,8 @@ func requestInfo() echo.MiddlewareFunc {
 			} else {
 				id = server.NewRequestID()
 			}
-			c.SetRequest(req.WithContext(server.WithRequestInfo(req.Context(), id, c.RealIP())))
+			ctx := server.WithRequestInfo(req.Context(), id, c.RealIP())
+			c.SetRequest(req.WithContext(server.WithConnInfo(ctx, req)))
 			return next(c)
 		}
 	}
