@@ -206,5 +206,9 @@ func writeError(w http.ResponseWriter, ns, requestID string, err error) error {
 func setHeaders(w http.ResponseWriter, requestID string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
-	h.Set("x-amzn-RequestId", requestID)
+	// x-amzn-RequestId under its canonical key, as Set would store it:
+	// Set would canonicalize the name into a new string on every answer.
+	h[requestIDHeader] = []string{requestID}
 }
+
+var requestIDHeader = http.CanonicalHeaderKey("x-amzn-RequestId")

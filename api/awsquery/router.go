@@ -118,9 +118,14 @@ func tooLarge(limit int64) error {
 // carries no parameters (spec §1.1: then MissingAction).
 func isForm(req *http.Request) bool {
 	ct := req.Header.Get("Content-Type")
-	if ct == "" {
+	switch ct {
+	case "":
 		return false
+	case formType, formType + "; charset=utf-8": // what the SDKs send, without parsing
+		return true
 	}
 	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == "application/x-www-form-urlencoded"
+	return err == nil && mt == formType
 }
+
+const formType = "application/x-www-form-urlencoded"
