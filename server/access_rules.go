@@ -99,13 +99,13 @@ func describeConn(ci *ConnInfo) string {
 // IP ranges admit it; its certificate is checked again by the security
 // administration actions (requireSecurityCert). It reports whether the
 // request was admitted by the trusted session alone. A context without
-// connection facts (in-process calls) is not checked.
-func (n *Node) admitRequest(ctx context.Context, acct string, trusted bool) (bypass bool, err error) {
+// connection facts (in-process calls) is not checked. The rules are read
+// from st, the caller's read of the state.
+func (n *Node) admitRequest(ctx context.Context, st *fsm.State, acct string, trusted bool) (bypass bool, err error) {
 	ci := connInfoFrom(ctx)
 	if ci == nil {
 		return false, nil
 	}
-	st := n.State()
 	now := n.now()
 	if st.AdmitsRequest(acct, ci.accessRequest(), now) {
 		return false, nil
@@ -167,6 +167,6 @@ func (n *Node) requestHasTrustedCert(ctx context.Context, acct string) bool {
 // tokens have no trusted sessions). Paths under sys/security/ are the
 // dialect's security administration.
 func (n *Node) vaultAdmit(ctx context.Context) error {
-	_, err := n.admitRequest(ctx, "", false)
+	_, err := n.admitRequest(ctx, n.State(), "", false)
 	return err
 }

@@ -100,7 +100,8 @@ func (n *Node) AuthenticateAWS(r *http.Request, body []byte, service string) (*A
 	if err := n.awaitCatchUp(r.Context()); err != nil {
 		return nil, err
 	}
-	c, err := n.authenticateAWS(r, body, service)
+	st := n.State() // one read transaction for the key, its lock and the access rules
+	c, err := n.authenticateAWS(st, r, body, service)
 	if err != nil {
 		return nil, err
 	}
@@ -108,14 +109,14 @@ func (n *Node) AuthenticateAWS(r *http.Request, body []byte, service string) (*A
 	if connInfoFrom(ctx) == nil {
 		ctx = WithConnInfo(ctx, r)
 	}
-	c.TrustedSessionOnly, err = n.admitRequest(ctx, c.AccountID, c.Session != nil && c.Session.Trusted)
+	c.TrustedSessionOnly, err = n.admitRequest(ctx, st, c.AccountID, c.Session != nil && c.Session.Trusted)
 	if err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-func (n *Node) authenticateAWS(r *http.Request, body []byte, service string) (*AWSCaller, error) {
+func (n *Node) authenticateAWS(st *fsm.State, r *http.Request, body []byte, service string) (*AWSCaller, error) {
 	s, err := sigv4.Parse(r, body)
 	if err != nil {
 		return nil, err
@@ -132,7 +133,6 @@ func (n *Node) authenticateAWS(r *http.Request, body []byte, service string) (*A
 	if s.SecurityToken != "" && isSessionKeyID(s.AccessKeyID) {
 		return n.authenticateSession(r, s, service) // sts_auth.go
 	}
-	st := n.State()
 	k := st.AccessKey(s.AccessKeyID)
 	// Long-term keys carry no session token (spec §2.2 Token).
 	if k == nil || k.Status != "Active" || s.SecurityToken != "" {
@@ -147,7 +147,8 @@ func (n *Node) authenticateAWS(r *http.Request, body []byte, service string) (*A
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkKeyLock(k.AccessKeyID, now); err != nil { // sig_lockout.go
+	failures := st.SigFailures(k.AccessKeyID)
+	if err := checkKeyLock(k.AccessKeyID, failures, now); err != nil { // sig_lockout.go
 		return nil, err
 	}
 	key := n.iam.keys().KeyFor(s, secret)
@@ -155,7 +156,9 @@ func (n *Node) authenticateAWS(r *http.Request, body []byte, service string) (*A
 		n.noteSigFailure(r.Context(), k.AccessKeyID, err, now)
 		return nil, err
 	}
-	n.noteSigSuccess(r.Context(), k.AccessKeyID, now)
+	if failures != nil {
+		n.resetSigFailures(r.Context(), k.AccessKeyID, now)
+	}
 	if k.Expired(now) {
 		return nil, expiredKey(k)
 	}

@@ -15,8 +15,7 @@ import (
 // every node; a locked key is refused before its signature is checked.
 
 // checkKeyLock refuses a key locked by failed signatures.
-func (n *Node) checkKeyLock(keyID string, now time.Time) error {
-	f := n.State().SigFailures(keyID)
+func checkKeyLock(keyID string, f *fsm.SigFailures, now time.Time) error {
 	if f == nil || !now.Before(f.LockedUntil) {
 		return nil
 	}
@@ -36,12 +35,11 @@ func (n *Node) noteSigFailure(ctx context.Context, keyID string, err error, now 
 	}
 }
 
-// noteSigSuccess resets a key's counter; it writes only when there is one.
-// Apply keeps a lock in force at now (decided on another node meanwhile).
-func (n *Node) noteSigSuccess(ctx context.Context, keyID string, now time.Time) {
-	if n.State().SigFailures(keyID) == nil {
-		return
-	}
+// resetSigFailures resets a key's counter after a good signature; the
+// caller writes only when the key has one (SigFailures, read before the
+// check). Apply keeps a lock in force at now (decided on another node
+// meanwhile).
+func (n *Node) resetSigFailures(ctx context.Context, keyID string, now time.Time) {
 	if _, err := n.apply(ctx, fsm.CmdResetSigFailures, fsm.ResetSigFailures{AccessKeyID: keyID, Now: now}); err != nil {
 		n.log.Warn("cannot reset failed signatures", "access_key_id", keyID, "error", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"iamd/api/apitest"
+	"iamd/fsm"
 )
 
 func TestSignatureFailures(t *testing.T) {
@@ -93,4 +94,28 @@ func TestPresigned(t *testing.T) {
 	// Tampered: another action under the same signature.
 	bad := strings.Replace(get, "Action=GetUser", "Action=ListUsers", 1)
 	do(t, mustReq(t, http.MethodGet, bad)).wantError(t, 403, "SignatureDoesNotMatch")
+}
+
+// A good signature resets a key's count of failed ones: failures lock the
+// key only when they come in a row (fsm.SigFailuresPerStep).
+func TestGoodSignatureResetsFailures(t *testing.T) {
+	d := apitest.StartDev(t)
+	list := form("Action", "ListUsers", "Version", "2010-05-08")
+	wrong := func(n int) {
+		t.Helper()
+		for range n {
+			signedPost(t, d, d.AccessKey, "not-the-secret", "iam", timeZero, list).wantError(t, 403, "SignatureDoesNotMatch")
+		}
+	}
+	right := func() rawResponse { return signedPost(t, d, d.AccessKey, d.SecretKey, "iam", timeZero, list) }
+	for round := range 3 {
+		wrong(fsm.SigFailuresPerStep - 1)
+		if r := right(); r.Status != 200 {
+			t.Fatalf("round %d: good signature after %d failures: %d %s", round, fsm.SigFailuresPerStep-1, r.Status, r.Body)
+		}
+	}
+	wrong(fsm.SigFailuresPerStep)
+	if r := right(); r.Status != 403 || !strings.Contains(r.Body, "locked") {
+		t.Fatalf("good signature after %d failures in a row: %d %s", fsm.SigFailuresPerStep, r.Status, r.Body)
+	}
 }
