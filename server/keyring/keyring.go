@@ -19,8 +19,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // Keyring seals and opens secrets and computes token HMACs.
@@ -28,6 +30,10 @@ type Keyring struct {
 	root    []byte
 	aead    cipher.AEAD
 	hmacKey []byte
+	// macs holds HMAC states keyed with hmacKey, reset between uses: every
+	// Vault request computes a token HMAC, and hmac.New would redo the key
+	// setup (and its allocations) for the same key each time.
+	macs sync.Pool
 }
 
 // version is the first byte of every sealed value, so keys can be rotated
@@ -68,7 +74,9 @@ func FromRoot(root []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keyring{root: append([]byte(nil), root...), aead: aead, hmacKey: macKey}, nil
+	k := &Keyring{root: append([]byte(nil), root...), aead: aead, hmacKey: macKey}
+	k.macs.New = func() any { return hmac.New(sha256.New, k.hmacKey) }
+	return k, nil
 }
 
 // Seal encrypts plaintext. aad binds the ciphertext to its owner (for
@@ -95,9 +103,16 @@ func (k *Keyring) Open(sealed []byte, aad string) ([]byte, error) {
 // HMAC returns the hex HMAC-SHA256 of s under the token key, prefixed with
 // "h" as Vault's salted IDs are.
 func (k *Keyring) HMAC(s string) string {
-	m := hmac.New(sha256.New, k.hmacKey)
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
 	m.Write([]byte(s))
-	return "h" + hex.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	m.Sum(sum[:0])
+	k.macs.Put(m)
+	var out [1 + 2*sha256.Size]byte
+	out[0] = 'h'
+	hex.Encode(out[1:], sum[:])
+	return string(out[:])
 }
 
 type fileFormat struct {

@@ -2,8 +2,14 @@ package keyring
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -32,6 +38,38 @@ func TestHMACIsKeyedAndStable(t *testing.T) {
 	}
 	if k.HMAC("hvs.abc") == Generate().HMAC("hvs.abc") {
 		t.Fatal("HMAC does not depend on the key")
+	}
+}
+
+// HMAC reuses pooled states: each answer must still be the plain
+// HMAC-SHA256 of its input alone, also when goroutines share the pool.
+func TestHMACMatchesFreshHMAC(t *testing.T) {
+	k := Generate()
+	want := func(s string) string {
+		m := hmac.New(sha256.New, k.hmacKey)
+		m.Write([]byte(s))
+		return "h" + hex.EncodeToString(m.Sum(nil))
+	}
+	inputs := []string{"", "hvs.abc", "audit\x00hvs.abc", strings.Repeat("x", 200)}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*len(inputs))
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				s := inputs[(g+i)%len(inputs)]
+				if got := k.HMAC(s); got != want(s) {
+					errs <- fmt.Sprintf("HMAC(%q) = %s, want %s", s, got, want(s))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
 
