@@ -25,7 +25,10 @@ type RequestInfo struct {
 	mu        sync.Mutex
 	principal string
 	accountID string
-	tokenHMAC string
+	// token is the Vault token the request carries (it is in the request's
+	// headers anyway). Audit entries carry only its HMAC, computed when a
+	// write is audited: most requests are reads and need none.
+	token string
 }
 
 type requestInfoKey struct{}
@@ -61,7 +64,7 @@ func NotePrincipal(ctx context.Context, principal, accountID string) {
 }
 
 // noteToken records a Vault token caller: its display name as principal and
-// the token only as its audit HMAC.
+// the token, which audit entries show only as its audit HMAC.
 func (n *Node) noteToken(ctx context.Context, raw string, t *fsm.Token) {
 	ri := requestInfoFrom(ctx)
 	if ri == nil {
@@ -71,9 +74,8 @@ func (n *Node) noteToken(ctx context.Context, raw string, t *fsm.Token) {
 	if principal == "" {
 		principal = "accessor:" + t.Accessor
 	}
-	h := n.AuditHMAC(raw)
 	ri.mu.Lock()
-	ri.principal, ri.tokenHMAC = principal, h
+	ri.principal, ri.token = principal, raw
 	ri.mu.Unlock()
 }
 
@@ -94,8 +96,10 @@ func (n *Node) auditMeta(ctx context.Context) fsm.AuditMeta {
 	if ri := requestInfoFrom(ctx); ri != nil {
 		ri.mu.Lock()
 		meta.RequestID, meta.SourceIP = ri.RequestID, ri.SourceIP
-		meta.Principal, meta.AccountID, meta.TokenHMAC = ri.principal, ri.accountID, ri.tokenHMAC
+		meta.Principal, meta.AccountID = ri.principal, ri.accountID
+		token := ri.token
 		ri.mu.Unlock()
+		meta.TokenHMAC = n.AuditHMAC(token)
 	}
 	return meta
 }
