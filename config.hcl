@@ -37,6 +37,12 @@ cluster {
   #                            # the same on every node: encrypts gossip and authorises
   #                            # retry_join's automatic join. Keep it secret.
   # apply_timeout = "10s"
+  # Raft timings (docs/cluster.md): a dead leader is replaced after about
+  # twice heartbeat_timeout; raise it on an overloaded machine whose leader
+  # steps down under load. election_timeout >= heartbeat_timeout >= leader_lease_timeout.
+  # heartbeat_timeout    = "500ms"
+  # election_timeout     = "500ms"   # default: heartbeat_timeout
+  # leader_lease_timeout = "500ms"   # default: heartbeat_timeout
   # Mutual TLS for the raft transport and node-to-node calls; all three or none.
   # The node-to-node calls use the API listener: they run over mutual TLS only
   # when that listener has TLS too (docs/cluster.md, "TLS between nodes").
