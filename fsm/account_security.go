@@ -3,8 +3,6 @@ package fsm
 import (
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -70,7 +68,7 @@ func ValidSessionTimeout(m int) error {
 	return nil
 }
 
-func applyPutAccountSecurity(tx *memdb.Txn, env Env, cmd *PutAccountSecurity) (any, error) {
+func applyPutAccountSecurity(tx *txn, env Env, cmd *PutAccountSecurity) (any, error) {
 	acct := orDefaultAccount(tx, cmd.AccountID)
 	if first[Account](tx, tableAccounts, "id", acct) == nil {
 		return nil, iamerr.New(iamerr.NotFound, "no account %q", acct)
@@ -95,7 +93,7 @@ func applyPutAccountSecurity(tx *memdb.Txn, env Env, cmd *PutAccountSecurity) (a
 }
 
 // accountSecurity returns the account's settings or the defaults.
-func accountSecurity(tx *memdb.Txn, acct string) *AccountSecurity {
+func accountSecurity(tx *txn, acct string) *AccountSecurity {
 	if s := first[AccountSecurity](tx, tableAccountSecurity, "id", acct); s != nil {
 		return s
 	}
@@ -104,7 +102,7 @@ func accountSecurity(tx *memdb.Txn, acct string) *AccountSecurity {
 
 // defaultAccountID is the account of requests that name none (the Vault
 // dialect): iamd starts with one account, the lowest ID if there are more.
-func defaultAccountID(tx *memdb.Txn) string {
+func defaultAccountID(tx *txn) string {
 	if a := first[Account](tx, tableAccounts, "id"); a != nil {
 		return a.ID
 	}
@@ -112,7 +110,7 @@ func defaultAccountID(tx *memdb.Txn) string {
 }
 
 // orDefaultAccount is acct, or the default account when acct is "".
-func orDefaultAccount(tx *memdb.Txn, acct string) string {
+func orDefaultAccount(tx *txn, acct string) string {
 	if acct == "" {
 		return defaultAccountID(tx)
 	}

@@ -3,8 +3,6 @@ package fsm
 import (
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -38,7 +36,7 @@ type PutACLPolicy struct {
 	Time time.Time
 }
 
-func applyPutACLPolicy(tx *memdb.Txn, env Env, cmd *PutACLPolicy) (any, error) {
+func applyPutACLPolicy(tx *txn, env Env, cmd *PutACLPolicy) (any, error) {
 	if cmd.Name == "root" {
 		return nil, iamerr.New(iamerr.Invalid, "cannot update %q policy", "root")
 	}
@@ -51,7 +49,7 @@ type DeleteACLPolicy struct {
 	Name string
 }
 
-func applyDeleteACLPolicy(tx *memdb.Txn, env Env, cmd *DeleteACLPolicy) (any, error) {
+func applyDeleteACLPolicy(tx *txn, env Env, cmd *DeleteACLPolicy) (any, error) {
 	if cmd.Name == "root" || cmd.Name == "default" {
 		return nil, iamerr.New(iamerr.Invalid, "cannot delete %q policy", cmd.Name)
 	}

@@ -93,7 +93,7 @@ func DefaultRule(acct string) *ApiAccessRule {
 		IPRanges: []string{"0.0.0.0/0", "::/0"}, Description: "Allows all IPv4 and IPv6 addresses (default)"}
 }
 
-func apiAccessPolicy(tx *memdb.Txn, acct string) *ApiAccessPolicy {
+func apiAccessPolicy(tx *txn, acct string) *ApiAccessPolicy {
 	if p := first[ApiAccessPolicy](tx, tableApiAccessPolicy, "id", acct); p != nil {
 		return p
 	}
@@ -103,14 +103,14 @@ func apiAccessPolicy(tx *memdb.Txn, acct string) *ApiAccessPolicy {
 // accessRules returns the account's rules. Until a rule command has run
 // for the account, its only rule is the default one, which is not stored:
 // accounts need no write to exist with it.
-func accessRules(tx *memdb.Txn, acct string) []*ApiAccessRule {
+func accessRules(tx *txn, acct string) []*ApiAccessRule {
 	if !apiAccessPolicy(tx, acct).RulesInitialized {
 		return []*ApiAccessRule{DefaultRule(acct)}
 	}
 	return all[ApiAccessRule](tx, tableApiAccessRules, "account", acct)
 }
 
-func clientCAs(tx *memdb.Txn, acct string) []*ClientCA {
+func clientCAs(tx *txn, acct string) []*ClientCA {
 	return all[ClientCA](tx, tableClientCAs, "account", acct)
 }
 

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -46,7 +44,7 @@ type UpdateApiAccessPolicy struct {
 	Now                           time.Time
 }
 
-func applyUpdateApiAccessPolicy(tx *memdb.Txn, env Env, cmd *UpdateApiAccessPolicy) (any, error) {
+func applyUpdateApiAccessPolicy(tx *txn, env Env, cmd *UpdateApiAccessPolicy) (any, error) {
 	if err := checkPolicy(tx, cmd); err != nil {
 		return nil, err
 	}
@@ -60,7 +58,7 @@ func applyUpdateApiAccessPolicy(tx *memdb.Txn, env Env, cmd *UpdateApiAccessPoli
 
 // checkPolicy decides whether the account's current keys and rules allow
 // the new policy (invariants 1 and 4).
-func checkPolicy(tx *memdb.Txn, cmd *UpdateApiAccessPolicy) error {
+func checkPolicy(tx *txn, cmd *UpdateApiAccessPolicy) error {
 	max := cmd.MaxAccessKeyExpirationSeconds
 	if max < 0 || max > MaxAccessKeyExpirationLimit {
 		return policyViolation("MaxAccessKeyExpirationSeconds must be between 0 and %d, got %d", MaxAccessKeyExpirationLimit, max)
@@ -100,7 +98,7 @@ func checkPolicy(tx *memdb.Txn, cmd *UpdateApiAccessPolicy) error {
 
 // keyExpiryAllowed applies the policy to a key's new expiration date
 // (invariant 2).
-func keyExpiryAllowed(tx *memdb.Txn, acct string, exp *time.Time, now time.Time) error {
+func keyExpiryAllowed(tx *txn, acct string, exp *time.Time, now time.Time) error {
 	if exp != nil && !now.IsZero() && !exp.After(now) {
 		return policyViolation("ExpirationDate %s is not in the future", exp.UTC().Format(time.RFC3339))
 	}
@@ -150,22 +148,22 @@ type DeleteApiAccessRule struct {
 	RuleID string
 }
 
-func applyCreateApiAccessRule(tx *memdb.Txn, env Env, cmd *CreateApiAccessRule) (any, error) {
+func applyCreateApiAccessRule(tx *txn, env Env, cmd *CreateApiAccessRule) (any, error) {
 	return applyRuleChange(tx, &cmd.RuleChange, "", &cmd.Rule)
 }
 
-func applyUpdateApiAccessRule(tx *memdb.Txn, env Env, cmd *UpdateApiAccessRule) (any, error) {
+func applyUpdateApiAccessRule(tx *txn, env Env, cmd *UpdateApiAccessRule) (any, error) {
 	return applyRuleChange(tx, &cmd.RuleChange, cmd.Rule.RuleID, &cmd.Rule)
 }
 
-func applyDeleteApiAccessRule(tx *memdb.Txn, env Env, cmd *DeleteApiAccessRule) (any, error) {
+func applyDeleteApiAccessRule(tx *txn, env Env, cmd *DeleteApiAccessRule) (any, error) {
 	return applyRuleChange(tx, &cmd.RuleChange, cmd.RuleID, nil)
 }
 
 // applyRuleChange replaces rule `replace` ("" = none) by `with` (nil =
 // none) after checking the result; the account's default rule is written
 // out as a row first so that it can be changed like any other.
-func applyRuleChange(tx *memdb.Txn, ch *RuleChange, replace string, with *ApiAccessRule) (any, error) {
+func applyRuleChange(tx *txn, ch *RuleChange, replace string, with *ApiAccessRule) (any, error) {
 	res, err := planRuleChange(tx, ch, replace, with)
 	if err != nil {
 		return nil, err
@@ -198,7 +196,7 @@ func applyRuleChange(tx *memdb.Txn, ch *RuleChange, replace string, with *ApiAcc
 // planRuleChange computes the rule set after the change and checks it
 // without writing: invariant 3, the CAs it names, and that the calling
 // request would still be admitted (OUTSCALE leaves that to Support).
-func planRuleChange(tx *memdb.Txn, ch *RuleChange, replace string, with *ApiAccessRule) (*RuleChangeResult, error) {
+func planRuleChange(tx *txn, ch *RuleChange, replace string, with *ApiAccessRule) (*RuleChangeResult, error) {
 	acct := ch.AccountID
 	current := accessRules(tx, acct)
 	var after []*ApiAccessRule
@@ -287,7 +285,7 @@ type CreateClientCA struct {
 	CA ClientCA
 }
 
-func applyCreateClientCA(tx *memdb.Txn, env Env, cmd *CreateClientCA) (any, error) {
+func applyCreateClientCA(tx *txn, env Env, cmd *CreateClientCA) (any, error) {
 	ca := cmd.CA
 	if first[ClientCA](tx, tableClientCAs, "id", ca.CAID) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "CA %s already exists", ca.CAID)
@@ -303,7 +301,7 @@ func applyCreateClientCA(tx *memdb.Txn, env Env, cmd *CreateClientCA) (any, erro
 	return &ca, nil
 }
 
-func ownCA(tx *memdb.Txn, acct, id string) (*ClientCA, error) {
+func ownCA(tx *txn, acct, id string) (*ClientCA, error) {
 	ca := first[ClientCA](tx, tableClientCAs, "id", id)
 	if ca == nil || ca.AccountID != acct {
 		return nil, iamerr.WithCode(iamerr.NotFound, "NoSuchEntity", "The CA %s does not exist in this account", id)
@@ -318,7 +316,7 @@ type UpdateClientCA struct {
 	Description string
 }
 
-func applyUpdateClientCA(tx *memdb.Txn, env Env, cmd *UpdateClientCA) (any, error) {
+func applyUpdateClientCA(tx *txn, env Env, cmd *UpdateClientCA) (any, error) {
 	ca, err := ownCA(tx, cmd.AccountID, cmd.CAID)
 	if err != nil {
 		return nil, err
@@ -338,7 +336,7 @@ type DeleteClientCA struct {
 	CAID      string
 }
 
-func applyDeleteClientCA(tx *memdb.Txn, env Env, cmd *DeleteClientCA) (any, error) {
+func applyDeleteClientCA(tx *txn, env Env, cmd *DeleteClientCA) (any, error) {
 	ca, err := ownCA(tx, cmd.AccountID, cmd.CAID)
 	if err != nil {
 		return nil, err

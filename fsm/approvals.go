@@ -5,8 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -146,7 +144,7 @@ type PutMUAConfig struct {
 	Config MUAConfig
 }
 
-func applyPutMUAConfig(tx *memdb.Txn, env Env, cmd *PutMUAConfig) (any, error) {
+func applyPutMUAConfig(tx *txn, env Env, cmd *PutMUAConfig) (any, error) {
 	c := cmd.Config
 	c.AccountID = orDefaultAccount(tx, c.AccountID)
 	if len(c.Contacts) > MaxSecurityContacts {
@@ -183,7 +181,7 @@ func applyPutMUAConfig(tx *memdb.Txn, env Env, cmd *PutMUAConfig) (any, error) {
 // holdForApproval stores a guarded command as a pending approval instead
 // of applying it. It reports whether it did; the error is then the
 // ApprovalPending answer.
-func holdForApproval(tx *memdb.Txn, env Env, ev *auditEnvelope, written *[]*AuditEntry) (bool, error) {
+func holdForApproval(tx *txn, env Env, ev *auditEnvelope) (bool, error) {
 	if ev.Meta.ApprovalID == "" {
 		return false, nil
 	}
@@ -213,11 +211,9 @@ func holdForApproval(tx *memdb.Txn, env Env, ev *auditEnvelope, written *[]*Audi
 	if err := insert(tx, tableApprovals, a); err != nil {
 		return true, err
 	}
-	e, err := appendAudit(tx, env, ev.Meta, "approval.request", a.Action+" "+a.Target, auditPending, "", false)
-	if err != nil {
+	if _, err := appendAudit(tx, env, ev.Meta, "approval.request", a.Action+" "+a.Target, auditPending, "", false); err != nil {
 		return true, err
 	}
-	*written = append(*written, e)
 	return true, iamerr.WithCode(iamerr.Conflict, ErrCodeApprovalPending,
 		"request held for multi-user approval: approval id %s", a.ID)
 }
@@ -243,7 +239,7 @@ type ApprovalDecision struct {
 // AuditFailure implements AuditOutcome.
 func (d *ApprovalDecision) AuditFailure() string { return d.Failure }
 
-func applyDecideApproval(tx *memdb.Txn, env Env, cmd *DecideApproval) (any, error) {
+func applyDecideApproval(tx *txn, env Env, cmd *DecideApproval) (any, error) {
 	cur := first[Approval](tx, tableApprovals, "id", cmd.ID)
 	if cur == nil {
 		return nil, iamerr.New(iamerr.NotFound, "no approval %q", cmd.ID)
@@ -280,7 +276,7 @@ func applyDecideApproval(tx *memdb.Txn, env Env, cmd *DecideApproval) (any, erro
 }
 
 // approvalFailure is a held command that failed when it was carried out:
-// the transaction is rolled back and the approval recorded as failed.
+// its writes are rolled back and the approval recorded as failed.
 type approvalFailure struct {
 	approval *Approval
 	err      error
@@ -290,42 +286,39 @@ func (f *approvalFailure) Error() string { return f.err.Error() }
 
 // carryOut applies an approval's held command once the last contact has
 // approved it, and audits it under the requester's identity.
-func carryOut(tx *memdb.Txn, env Env, a *Approval, written *[]*AuditEntry) error {
+func carryOut(tx *txn, env Env, a *Approval) error {
 	def, ok := commands[a.CommandType]
 	if !ok {
 		return &approvalFailure{a, iamerr.New(iamerr.Internal, "unknown command type %d", a.CommandType)}
 	}
 	value, err := def.apply(tx, env, a.Command)
 	if err == nil {
-		_, err = afterApply(tx, env, &auditEnvelope{Type: a.CommandType, Meta: a.Requester, Command: a.Command}, value, written)
+		_, err = afterApply(tx, env, &auditEnvelope{Type: a.CommandType, Meta: a.Requester, Command: a.Command}, value)
 	}
 	if err != nil {
 		return &approvalFailure{a, err}
 	}
-	e, err := appendAudit(tx, env, a.Requester, a.Action, a.Target, auditSuccess, "", false)
-	if err != nil {
-		return err
-	}
-	*written = append(*written, e)
-	return nil
+	_, err = appendAudit(tx, env, a.Requester, a.Action, a.Target, auditSuccess, "", false)
+	return err
 }
 
-// recordApprovalFailure stores a failed approval in a fresh transaction.
-func recordApprovalFailure(tx *memdb.Txn, env Env, f *approvalFailure) (*Approval, *AuditEntry, error) {
+// recordApprovalFailure stores a failed approval, once the held command's
+// writes are rolled back.
+func recordApprovalFailure(tx *txn, env Env, f *approvalFailure) (*Approval, error) {
 	a := *f.approval
 	a.Status = ApprovalFailed
 	a.Error = iamerr.As(f.err).Message
 	if err := insert(tx, tableApprovals, &a); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	_, detail := auditResult(nil, f.err)
-	e, err := appendAudit(tx, env, a.Requester, a.Action, a.Target, auditFailure, detail, false)
-	return &a, e, err
+	_, err := appendAudit(tx, env, a.Requester, a.Action, a.Target, auditFailure, detail, false)
+	return &a, err
 }
 
 // afterApply runs what follows a successful audited command: login session
 // bookkeeping, and carrying out an approval that just became complete.
-func afterApply(tx *memdb.Txn, env Env, ev *auditEnvelope, value any, written *[]*AuditEntry) (any, error) {
+func afterApply(tx *txn, env Env, ev *auditEnvelope, value any) (any, error) {
 	if err := recordLoginSession(tx, ev.Meta, value); err != nil {
 		return nil, err
 	}
@@ -333,7 +326,7 @@ func afterApply(tx *memdb.Txn, env Env, ev *auditEnvelope, value any, written *[
 		return nil, err
 	}
 	if d, ok := value.(*ApprovalDecision); ok && d.Failure == "" && d.Approval.Status == ApprovalApproved {
-		if err := carryOut(tx, env, d.Approval, written); err != nil {
+		if err := carryOut(tx, env, d.Approval); err != nil {
 			return nil, err
 		}
 	}

@@ -111,7 +111,7 @@ func init() {
 	// CmdAudited is dispatched by FSM.apply itself (audit_apply.go): its
 	// inner command decides what is applied. It is registered for the
 	// name table only.
-	register(CmdAudited, "audited", func(*memdb.Txn, Env, *auditEnvelope) (any, error) { return nil, nil })
+	register(CmdAudited, "audited", func(*txn, Env, *auditEnvelope) (any, error) { return nil, nil })
 	register(CmdAuditEvent, "audit-event", applyAuditEvent)
 	register(CmdEnableAuditDevice, "enable-audit-device", applyEnableAuditDevice)
 	register(CmdDisableAudit, "disable-audit-device", applyDisableAuditDevice)
@@ -144,7 +144,7 @@ type AuditEvent struct {
 	Error  string
 }
 
-func applyAuditEvent(tx *memdb.Txn, env Env, cmd *AuditEvent) (any, error) {
+func applyAuditEvent(tx *txn, env Env, cmd *AuditEvent) (any, error) {
 	if cmd.Action == "" {
 		return nil, nil
 	}
@@ -161,7 +161,7 @@ type EnableAuditDevice struct {
 	Device AuditDevice
 }
 
-func applyEnableAuditDevice(tx *memdb.Txn, env Env, cmd *EnableAuditDevice) (any, error) {
+func applyEnableAuditDevice(tx *txn, env Env, cmd *EnableAuditDevice) (any, error) {
 	d := cmd.Device
 	if first[AuditDevice](tx, tableAuditDevices, "id", d.Path) != nil {
 		return nil, iamerr.New(iamerr.Invalid, "path already in use")
@@ -174,7 +174,7 @@ type DisableAuditDevice struct {
 	Path string
 }
 
-func applyDisableAuditDevice(tx *memdb.Txn, env Env, cmd *DisableAuditDevice) (any, error) {
+func applyDisableAuditDevice(tx *txn, env Env, cmd *DisableAuditDevice) (any, error) {
 	if d := first[AuditDevice](tx, tableAuditDevices, "id", cmd.Path); d != nil {
 		return nil, tx.Delete(tableAuditDevices, d)
 	}

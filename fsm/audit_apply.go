@@ -27,68 +27,57 @@ type AuditOutcome interface {
 
 // applyAudited applies an audit envelope: the inner command (unless
 // multi-user approval holds it), the hooks that follow it, and its audit
-// entry. A failed inner command is rolled back and its entry written in a
-// fresh transaction, so refusals are logged too.
-func (f *FSM) applyAudited(index uint64, payload []byte) *Result {
+// entry. A failed inner command is rolled back and its entry written all
+// the same, so refusals are logged too. ok is false when the rollback
+// needs the batch redone (applier.go).
+func (a *applier) applyAudited(index uint64, payload []byte) (res *Result, ok bool) {
 	var env auditEnvelope
 	if err := json.Unmarshal(payload, &env); err != nil {
-		return &Result{Index: index, Err: iamerr.New(iamerr.Invalid, "decode audited command: %v", err)}
+		return &Result{Index: index, Err: iamerr.New(iamerr.Invalid, "decode audited command: %v", err)}, true
 	}
-	def, ok := commands[env.Type]
-	if !ok || env.Type == CmdAudited {
-		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "unknown command type %d", env.Type)}
+	def, known := commands[env.Type]
+	if !known || env.Type == CmdAudited {
+		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "unknown command type %d", env.Type)}, true
 	}
 	e := Env{Index: index}
-	db := f.db.Load()
-	tx := db.Txn(true)
-	var written []*AuditEntry
-	if held, err := holdForApproval(tx, e, &env, &written); held {
+	if held, err := holdForApproval(a.tx, e, &env); held {
 		if err2 := auditErr(err); err2 != nil {
-			tx.Abort()
-			return &Result{Index: index, Err: err2}
+			return &Result{Index: index, Err: err2}, a.discard()
 		}
-		tx.Commit()
-		f.exportAudit(written)
-		return &Result{Index: index, Err: err}
+		return &Result{Index: index, Err: err}, true
 	}
 	env.Meta.ApprovalID = ""            // drawn in case it was held; it was not
 	cmd, err := def.decode(env.Command) // once: targetOf reads the target from it
 	var value any
 	if err == nil {
-		value, err = def.run(tx, e, cmd)
+		value, err = def.run(a.tx, e, cmd)
 	}
 	if err == nil {
-		value, err = afterApply(tx, e, &env, value, &written)
+		value, err = afterApply(a.tx, e, &env, value)
 	}
 	if err != nil {
-		tx.Abort()
-		tx = db.Txn(true)
-		written = nil
+		if !a.discard() {
+			return nil, false
+		}
 		var failed *approvalFailure
 		if errors.As(err, &failed) {
 			// The approved command failed: keep the decision, record why.
-			a, entry, ferr := recordApprovalFailure(tx, e, failed)
+			ap, ferr := recordApprovalFailure(a.tx, e, failed)
 			if ferr != nil {
-				tx.Abort()
-				return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "audit: %v", ferr)}
+				return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "audit: %v", ferr)}, a.discard()
 			}
-			value, err = &ApprovalDecision{Approval: a}, nil
-			written = append(written, entry)
+			value, err = &ApprovalDecision{Approval: ap}, nil
 		}
 	}
 	result, detail := auditResult(value, err)
 	if err == nil && auditFailures[env.Type] {
 		result = auditFailure
 	}
-	entry, aerr := appendAudit(tx, e, env.Meta, AuditActionName(env.Type), targetOf(cmd, env.Command), result, detail,
-		env.Type == CmdPutAccountSecurity)
-	if aerr != nil {
-		tx.Abort()
-		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "audit: %v", aerr)}
+	if _, aerr := appendAudit(a.tx, e, env.Meta, AuditActionName(env.Type), targetOf(cmd, env.Command), result, detail,
+		env.Type == CmdPutAccountSecurity); aerr != nil {
+		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "audit: %v", aerr)}, a.discard()
 	}
-	tx.Commit()
-	f.exportAudit(append(written, entry))
-	return &Result{Index: index, Value: value, Err: err}
+	return &Result{Index: index, Value: value, Err: err}, true
 }
 
 // auditErr separates the pending-approval answer (not a failure of the
@@ -120,15 +109,12 @@ func auditResult(value any, err error) (string, string) {
 // appendAudit adds an entry to the chain, unless logging is off for the
 // entry's account (force: the entry records the switch itself). It returns
 // nil when nothing was written.
-func appendAudit(tx *memdb.Txn, env Env, meta AuditMeta, action, target, result, detail string, force bool) (*AuditEntry, error) {
+func appendAudit(tx *txn, env Env, meta AuditMeta, action, target, result, detail string, force bool) (*AuditEntry, error) {
 	acct := orDefaultAccount(tx, meta.AccountID)
 	if !force && !accountSecurity(tx, acct).AuditEnabled() {
 		return nil, nil
 	}
-	head := AuditHead{ID: "head"}
-	if h := first[AuditHead](tx, tableAuditHead, "id", "head"); h != nil {
-		head = *h
-	}
+	head := tx.auditHead()
 	e := &AuditEntry{
 		Seq: head.Seq + 1, Time: meta.Time.UTC(), Index: env.Index, Node: meta.Node, RequestID: meta.RequestID,
 		AccountID: acct, Principal: meta.Principal, TokenHMAC: meta.TokenHMAC, SourceIP: meta.SourceIP,
@@ -139,14 +125,14 @@ func appendAudit(tx *memdb.Txn, env Env, meta AuditMeta, action, target, result,
 		return nil, err
 	}
 	if keep := uint64(AuditRetention); e.Seq > keep {
-		if old := first[AuditEntry](tx, tableAuditLog, "id", e.Seq-keep); old != nil {
-			if err := tx.Delete(tableAuditLog, old); err != nil {
-				return nil, err
-			}
+		// Deleted by key, without looking the row up first; it may be
+		// missing (a log restored from a snapshot holds what it held).
+		if err := tx.Delete(tableAuditLog, &AuditEntry{Seq: e.Seq - keep}); err != nil && err != memdb.ErrNotFound {
+			return nil, err
 		}
 	}
-	head.Seq, head.Hash = e.Seq, e.Hash
-	return e, insert(tx, tableAuditHead, &head)
+	tx.moveAuditHead(e)
+	return e, nil
 }
 
 // AuditEntryHash is the hex SHA-256 of e's JSON encoding with Hash empty.

@@ -26,18 +26,11 @@ type auditFile struct {
 	lastSeq uint64
 }
 
-// exportAudit writes entries to every file device enabled in the current
-// state. Apply runs on one goroutine; the mutex guards against Restore and
-// status reads.
-func (f *FSM) exportAudit(entries []*AuditEntry) {
-	var devices []*AuditDevice
-	for _, e := range entries {
-		if e != nil {
-			devices = f.State().AuditDevices()
-			break
-		}
-	}
-	if len(devices) == 0 {
+// exportAudit writes committed entries to the file devices among devices.
+// Apply runs on one goroutine; the mutex guards against Restore and status
+// reads.
+func (f *FSM) exportAudit(devices []*AuditDevice, entries []*AuditEntry) {
+	if len(devices) == 0 || len(entries) == 0 {
 		return
 	}
 	w := &f.audit
@@ -55,7 +48,7 @@ func (f *FSM) exportAudit(entries []*AuditEntry) {
 		}
 		var buf bytes.Buffer
 		for _, e := range entries {
-			if e == nil || e.Seq <= af.lastSeq {
+			if e.Seq <= af.lastSeq {
 				continue
 			}
 			raw, _ := json.Marshal(e)
@@ -74,8 +67,9 @@ func (f *FSM) exportAudit(entries []*AuditEntry) {
 // exportRetained writes the retained log after a snapshot restore; entries
 // a file already holds are skipped.
 func (f *FSM) exportRetained() {
-	entries, _ := f.State().AuditEntries(AuditFilter{})
-	f.exportAudit(entries)
+	st := f.State()
+	entries, _ := st.AuditEntries(AuditFilter{})
+	f.exportAudit(st.AuditDevices(), entries)
 }
 
 func (w *auditFiles) open(path string) (*auditFile, error) {

@@ -3,8 +3,6 @@ package fsm
 import (
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -38,7 +36,7 @@ type InitCluster struct {
 	RootKey     AccessKey
 }
 
-func applyInitCluster(tx *memdb.Txn, env Env, cmd *InitCluster) (any, error) {
+func applyInitCluster(tx *txn, env Env, cmd *InitCluster) (any, error) {
 	if first[Cluster](tx, tableCluster, "id", "cluster") != nil {
 		return nil, iamerr.New(iamerr.Conflict, "iamd is already initialized")
 	}

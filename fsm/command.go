@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -53,7 +51,7 @@ type Env struct {
 	Index uint64
 }
 
-type applyFunc func(tx *memdb.Txn, env Env, payload []byte) (any, error)
+type applyFunc func(tx *txn, env Env, payload []byte) (any, error)
 
 type commandDef struct {
 	name  string
@@ -61,7 +59,7 @@ type commandDef struct {
 	// decode and run split apply, so that the audited path decodes the
 	// command once and reads its target from the decoded value.
 	decode func(payload []byte) (any, error)
-	run    func(tx *memdb.Txn, env Env, cmd any) (any, error)
+	run    func(tx *txn, env Env, cmd any) (any, error)
 }
 
 // commands maps each command type to its apply function. It is filled by
@@ -70,7 +68,7 @@ type commandDef struct {
 var commands = map[CommandType]commandDef{}
 
 // register binds command type t to fn. The payload is decoded into a fresh *C.
-func register[C any](t CommandType, name string, fn func(tx *memdb.Txn, env Env, cmd *C) (any, error)) {
+func register[C any](t CommandType, name string, fn func(tx *txn, env Env, cmd *C) (any, error)) {
 	if _, dup := commands[t]; dup {
 		panic(fmt.Sprintf("fsm: command type %d registered twice", t))
 	}
@@ -81,9 +79,9 @@ func register[C any](t CommandType, name string, fn func(tx *memdb.Txn, env Env,
 		}
 		return cmd, nil
 	}
-	run := func(tx *memdb.Txn, env Env, cmd any) (any, error) { return fn(tx, env, cmd.(*C)) }
+	run := func(tx *txn, env Env, cmd any) (any, error) { return fn(tx, env, cmd.(*C)) }
 	commands[t] = commandDef{name: name, decode: decode, run: run,
-		apply: func(tx *memdb.Txn, env Env, payload []byte) (any, error) {
+		apply: func(tx *txn, env Env, payload []byte) (any, error) {
 			cmd, err := decode(payload)
 			if err != nil {
 				return nil, err

@@ -37,7 +37,7 @@ func init() {
 func counterKey(table, acct string) string { return table + "/" + acct }
 
 // accountCount is how many rows of table the account holds.
-func accountCount(tx *memdb.Txn, table, acct string) int {
+func accountCount(tx *txn, table, acct string) int {
 	if c := first[Counter](tx, tableCounters, "id", counterKey(table, acct)); c != nil {
 		return c.N
 	}
@@ -46,7 +46,7 @@ func accountCount(tx *memdb.Txn, table, acct string) int {
 
 // addAccountCount changes the account's count of table by d; a count
 // that reaches zero leaves no row.
-func addAccountCount(tx *memdb.Txn, table, acct string, d int) error {
+func addAccountCount(tx *txn, table, acct string, d int) error {
 	key := counterKey(table, acct)
 	c := Counter{Key: key}
 	if cur := first[Counter](tx, tableCounters, "id", key); cur != nil {
@@ -89,7 +89,7 @@ func rebuildCounters(db *memdb.MemDB) error {
 }
 
 // insertCounted inserts a new row of a counted table and counts it.
-func insertCounted(tx *memdb.Txn, table string, row any) error {
+func insertCounted(tx *txn, table string, row any) error {
 	if err := insert(tx, table, row); err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func insertCounted(tx *memdb.Txn, table string, row any) error {
 }
 
 // deleteCounted deletes a row of a counted table and uncounts it.
-func deleteCounted(tx *memdb.Txn, table string, row any) error {
+func deleteCounted(tx *txn, table string, row any) error {
 	if err := tx.Delete(table, row); err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func deleteCounted(tx *memdb.Txn, table string, row any) error {
 
 // exists reports whether index has any row for args: what count(...) > 0
 // asked, without walking them all.
-func exists(tx *memdb.Txn, table, index string, args ...any) bool {
+func exists(tx *txn, table, index string, args ...any) bool {
 	raw, err := tx.First(table, index, args...)
 	return err == nil && raw != nil
 }

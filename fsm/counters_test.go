@@ -51,7 +51,7 @@ func TestAccountQuotaCounters(t *testing.T) {
 	}
 	check := func(f *FSM, what string) {
 		t.Helper()
-		tx := f.db.Load().Txn(false)
+		tx := wrapTxn(f.db.Load().Txn(false))
 		if got, want := accountCount(tx, tableIAMUsers, testAcct), count(tx, tableIAMUsers, "name_prefix", testAcct, ""); got != want || got != 4 {
 			t.Fatalf("%s: users counter %d, rows %d, want 4", what, got, want)
 		}

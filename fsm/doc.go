@@ -7,6 +7,8 @@
 // are deterministic: they read only the command and the current state (never
 // the clock or a random source), so every node reaches the same state and the
 // same verdict on invariants such as name uniqueness and per-user limits.
+// A Raft batch is applied in one transaction, each entry still rolled back on
+// its own when it fails (applier.go).
 //
 // Reads never go through Raft: callers take a State (a memdb read
 // transaction), which is lock-free and consistent.

@@ -6,13 +6,9 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/hashicorp/go-memdb"
 	"github.com/hashicorp/raft"
-
-	"iamd/iamerr"
-	"iamd/internal/telemetry"
 )
 
 // Result is what Apply returns for every log entry: the apply function's
@@ -45,7 +41,7 @@ func New() *FSM {
 
 // State returns a consistent read-only view of the current state.
 func (f *FSM) State() *State {
-	return &State{tx: f.db.Load().Txn(false)}
+	return &State{tx: wrapTxn(f.db.Load().Txn(false))}
 }
 
 // AppliedIndex is the index of the last log entry applied on this node.
@@ -74,64 +70,6 @@ func (f *FSM) setApplied(idx uint64) {
 	close(f.advance)
 	f.advance = make(chan struct{})
 	f.mu.Unlock()
-}
-
-// Apply implements raft.FSM.
-func (f *FSM) Apply(l *raft.Log) any {
-	defer f.setApplied(l.Index)
-	if l.Type != raft.LogCommand {
-		return nil
-	}
-	return f.apply(l.Index, l.Data)
-}
-
-// ApplyBatch implements raft.BatchingFSM: entries raft hands over together are
-// applied one after another, each in its own transaction, so one failing
-// command never affects its neighbours.
-func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
-	telemetry.FSMBatch.Observe(float64(len(logs)))
-	out := make([]any, len(logs))
-	for i, l := range logs {
-		if l.Type == raft.LogCommand {
-			out[i] = f.apply(l.Index, l.Data)
-		}
-	}
-	if n := len(logs); n > 0 {
-		f.setApplied(logs[n-1].Index)
-	}
-	return out
-}
-
-func (f *FSM) apply(index uint64, data []byte) *Result {
-	t, payload, err := Decode(data)
-	if err != nil {
-		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "%v", err)}
-	}
-	start := time.Now()
-	if t == CmdAudited {
-		defer observeApply("audited", start)
-		return f.applyAudited(index, payload)
-	}
-	def, ok := commands[t]
-	if !ok {
-		// A newer node wrote a command this binary does not know. Refuse it
-		// deterministically rather than guess.
-		return &Result{Index: index, Err: iamerr.New(iamerr.Internal, "unknown command type %d", t)}
-	}
-	defer observeApply(def.name, start)
-	tx := f.db.Load().Txn(true)
-	value, err := def.apply(tx, Env{Index: index}, payload)
-	if err != nil {
-		tx.Abort()
-		return &Result{Index: index, Err: err}
-	}
-	tx.Commit()
-	return &Result{Index: index, Value: value}
-}
-
-// observeApply records one command's apply time (iamd_fsm_apply_duration_seconds).
-func observeApply(command string, start time.Time) {
-	telemetry.FSMApply.WithLabelValues(command).Observe(telemetry.Since(start))
 }
 
 // Snapshot implements raft.FSM. memdb snapshots are O(1); the tables are

@@ -76,7 +76,7 @@ type CreateGroup struct {
 	Group IAMGroup
 }
 
-func applyCreateGroup(tx *memdb.Txn, env Env, cmd *CreateGroup) (any, error) {
+func applyCreateGroup(tx *txn, env Env, cmd *CreateGroup) (any, error) {
 	g := cmd.Group
 	if first[IAMGroup](tx, tableIAMGroups, "name", g.AccountID, g.GroupName) != nil {
 		return nil, groupAlreadyExists(g.GroupName)
@@ -101,7 +101,7 @@ type UpdateGroup struct {
 	Disabled  *bool
 }
 
-func applyUpdateGroup(tx *memdb.Txn, env Env, cmd *UpdateGroup) (any, error) {
+func applyUpdateGroup(tx *txn, env Env, cmd *UpdateGroup) (any, error) {
 	g := groupByID(tx, cmd.AccountID, cmd.GroupID)
 	if g == nil {
 		return nil, noSuchGroup(cmd.Name)
@@ -132,7 +132,7 @@ type DeleteGroup struct {
 	Name      string
 }
 
-func applyDeleteGroup(tx *memdb.Txn, env Env, cmd *DeleteGroup) (any, error) {
+func applyDeleteGroup(tx *txn, env Env, cmd *DeleteGroup) (any, error) {
 	g := groupByID(tx, cmd.AccountID, cmd.GroupID)
 	if g == nil {
 		return nil, noSuchGroup(cmd.Name)
@@ -157,7 +157,7 @@ type AddUserToGroup struct {
 	UserName  string
 }
 
-func applyAddUserToGroup(tx *memdb.Txn, env Env, cmd *AddUserToGroup) (any, error) {
+func applyAddUserToGroup(tx *txn, env Env, cmd *AddUserToGroup) (any, error) {
 	if groupByID(tx, cmd.AccountID, cmd.GroupID) == nil {
 		return nil, noSuchGroup(cmd.GroupName)
 	}
@@ -177,7 +177,7 @@ func applyAddUserToGroup(tx *memdb.Txn, env Env, cmd *AddUserToGroup) (any, erro
 // RemoveUserFromGroup ends a membership; a non-member is NoSuchEntity.
 type RemoveUserFromGroup AddUserToGroup
 
-func applyRemoveUserFromGroup(tx *memdb.Txn, env Env, cmd *RemoveUserFromGroup) (any, error) {
+func applyRemoveUserFromGroup(tx *txn, env Env, cmd *RemoveUserFromGroup) (any, error) {
 	if groupByID(tx, cmd.AccountID, cmd.GroupID) == nil {
 		return nil, noSuchGroup(cmd.GroupName)
 	}
@@ -191,7 +191,7 @@ func applyRemoveUserFromGroup(tx *memdb.Txn, env Env, cmd *RemoveUserFromGroup) 
 	return nil, tx.Delete(tableGroupMembers, m)
 }
 
-func groupByID(tx *memdb.Txn, acct, id string) *IAMGroup {
+func groupByID(tx *txn, acct, id string) *IAMGroup {
 	g := first[IAMGroup](tx, tableIAMGroups, "id", id)
 	if g == nil || g.AccountID != acct {
 		return nil

@@ -57,7 +57,7 @@ type PutInlinePolicy struct {
 	Limit     int
 }
 
-func applyPutInlinePolicy(tx *memdb.Txn, env Env, cmd *PutInlinePolicy) (any, error) {
+func applyPutInlinePolicy(tx *txn, env Env, cmd *PutInlinePolicy) (any, error) {
 	p := cmd.Policy
 	if err := entityExists(tx, p.AccountID, p.OwnerType, p.OwnerID, cmd.OwnerName); err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ type DeleteInlinePolicy struct {
 	PolicyName string
 }
 
-func applyDeleteInlinePolicy(tx *memdb.Txn, env Env, cmd *DeleteInlinePolicy) (any, error) {
+func applyDeleteInlinePolicy(tx *txn, env Env, cmd *DeleteInlinePolicy) (any, error) {
 	if err := entityExists(tx, cmd.AccountID, cmd.OwnerType, cmd.OwnerID, cmd.OwnerName); err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func NoSuchInlinePolicy(ownerType, name string) error {
 }
 
 // entityExists checks that the user or group a policy refers to is there.
-func entityExists(tx *memdb.Txn, acct, typ, id, name string) error {
+func entityExists(tx *txn, acct, typ, id, name string) error {
 	switch typ {
 	case EntityUser:
 		if userByID(tx, acct, id) != nil {

@@ -3,8 +3,6 @@ package fsm
 import (
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -42,7 +40,7 @@ type CreateAccessKey struct {
 	Now      time.Time `json:",omitempty"`
 }
 
-func applyCreateAccessKey(tx *memdb.Txn, env Env, cmd *CreateAccessKey) (any, error) {
+func applyCreateAccessKey(tx *txn, env Env, cmd *CreateAccessKey) (any, error) {
 	k := cmd.Key
 	if first[AccessKey](tx, tableAccessKeys, "id", k.AccessKeyID) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "Access key %s already exists.", k.AccessKeyID)
@@ -70,7 +68,7 @@ func applyCreateAccessKey(tx *memdb.Txn, env Env, cmd *CreateAccessKey) (any, er
 
 // ownKeys returns the keys a user (or, for userID "", the account root)
 // holds directly, without its service accounts' keys and S3 credentials.
-func ownKeys(tx *memdb.Txn, acct, userID string) []*AccessKey {
+func ownKeys(tx *txn, acct, userID string) []*AccessKey {
 	var rows []*AccessKey
 	if userID == "" {
 		rows = all[AccessKey](tx, tableAccessKeys, "account", acct)
@@ -87,7 +85,7 @@ func ownKeys(tx *memdb.Txn, acct, userID string) []*AccessKey {
 }
 
 // ownKey returns the key if it belongs directly to the owner, else nil.
-func ownKey(tx *memdb.Txn, acct, userID, keyID string) *AccessKey {
+func ownKey(tx *txn, acct, userID, keyID string) *AccessKey {
 	k := first[AccessKey](tx, tableAccessKeys, "id", keyID)
 	if k == nil || k.AccountID != acct || k.UserID != userID || k.ServiceAccountID != "" || k.S4Role != "" {
 		return nil
@@ -109,7 +107,7 @@ type UpdateAccessKey struct {
 	Now           time.Time  `json:",omitempty"`
 }
 
-func applyUpdateAccessKey(tx *memdb.Txn, env Env, cmd *UpdateAccessKey) (any, error) {
+func applyUpdateAccessKey(tx *txn, env Env, cmd *UpdateAccessKey) (any, error) {
 	k := ownKey(tx, cmd.AccountID, cmd.UserID, cmd.AccessKeyID)
 	if k == nil {
 		return nil, noSuchKey(cmd.AccessKeyID)
@@ -144,7 +142,7 @@ type DeleteAccessKey struct {
 	AccessKeyID string
 }
 
-func applyDeleteAccessKey(tx *memdb.Txn, env Env, cmd *DeleteAccessKey) (any, error) {
+func applyDeleteAccessKey(tx *txn, env Env, cmd *DeleteAccessKey) (any, error) {
 	k := ownKey(tx, cmd.AccountID, cmd.UserID, cmd.AccessKeyID)
 	if k == nil {
 		return nil, noSuchKey(cmd.AccessKeyID)
@@ -159,7 +157,7 @@ type RecordKeyUse struct {
 	Uses map[string]KeyUse // access key ID -> use
 }
 
-func applyRecordKeyUse(tx *memdb.Txn, env Env, cmd *RecordKeyUse) (any, error) {
+func applyRecordKeyUse(tx *txn, env Env, cmd *RecordKeyUse) (any, error) {
 	for id, use := range cmd.Uses {
 		k := first[AccessKey](tx, tableAccessKeys, "id", id)
 		if k == nil || (k.LastUsed != nil && !use.Time.After(k.LastUsed.Time)) {

@@ -3,8 +3,6 @@ package fsm
 import (
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -56,7 +54,7 @@ type CreateLoginProfile struct {
 	Profile  LoginProfile
 }
 
-func applyCreateLoginProfile(tx *memdb.Txn, env Env, cmd *CreateLoginProfile) (any, error) {
+func applyCreateLoginProfile(tx *txn, env Env, cmd *CreateLoginProfile) (any, error) {
 	p := cmd.Profile
 	if userByID(tx, p.AccountID, p.UserID) == nil {
 		return nil, noSuchUser(cmd.UserName)
@@ -81,7 +79,7 @@ type UpdateLoginProfile struct {
 	Time                  time.Time
 }
 
-func applyUpdateLoginProfile(tx *memdb.Txn, env Env, cmd *UpdateLoginProfile) (any, error) {
+func applyUpdateLoginProfile(tx *txn, env Env, cmd *UpdateLoginProfile) (any, error) {
 	cur := loginProfileOf(tx, cmd.AccountID, cmd.UserID)
 	if cur == nil {
 		return nil, noSuchLoginProfile(cmd.UserName)
@@ -111,7 +109,7 @@ type ChangePassword struct {
 	Time         time.Time
 }
 
-func applyChangePassword(tx *memdb.Txn, env Env, cmd *ChangePassword) (any, error) {
+func applyChangePassword(tx *txn, env Env, cmd *ChangePassword) (any, error) {
 	cur := loginProfileOf(tx, cmd.AccountID, cmd.UserID)
 	if cur == nil {
 		return nil, noSuchLoginProfile(cmd.UserName)
@@ -136,7 +134,7 @@ type DeleteLoginProfile struct {
 	UserName  string
 }
 
-func applyDeleteLoginProfile(tx *memdb.Txn, env Env, cmd *DeleteLoginProfile) (any, error) {
+func applyDeleteLoginProfile(tx *txn, env Env, cmd *DeleteLoginProfile) (any, error) {
 	cur := loginProfileOf(tx, cmd.AccountID, cmd.UserID)
 	if cur == nil {
 		return nil, noSuchLoginProfile(cmd.UserName)
@@ -144,7 +142,7 @@ func applyDeleteLoginProfile(tx *memdb.Txn, env Env, cmd *DeleteLoginProfile) (a
 	return nil, tx.Delete(tableLoginProfiles, cur)
 }
 
-func loginProfileOf(tx *memdb.Txn, acct, userID string) *LoginProfile {
+func loginProfileOf(tx *txn, acct, userID string) *LoginProfile {
 	p := first[LoginProfile](tx, tableLoginProfiles, "id", userID)
 	if p == nil || p.AccountID != acct {
 		return nil
@@ -153,7 +151,7 @@ func loginProfileOf(tx *memdb.Txn, acct, userID string) *LoginProfile {
 }
 
 // pushLoginPasswordHistory puts hash at the head of the user's history.
-func pushLoginPasswordHistory(tx *memdb.Txn, userID, hash string, at time.Time) error {
+func pushLoginPasswordHistory(tx *txn, userID, hash string, at time.Time) error {
 	key := LoginProfileKey(userID)
 	h := PasswordHistory{Key: key, SetAt: at}
 	if cur := first[PasswordHistory](tx, tablePasswordHistory, "id", key); cur != nil {
@@ -167,7 +165,7 @@ func pushLoginPasswordHistory(tx *memdb.Txn, userID, hash string, at time.Time) 
 }
 
 // dropLoginPasswordHistory forgets a deleted user's password history.
-func dropLoginPasswordHistory(tx *memdb.Txn, userID string) error {
+func dropLoginPasswordHistory(tx *txn, userID string) error {
 	if cur := first[PasswordHistory](tx, tablePasswordHistory, "id", LoginProfileKey(userID)); cur != nil {
 		return tx.Delete(tablePasswordHistory, cur)
 	}

@@ -118,7 +118,7 @@ type CreatePolicy struct {
 	Document string
 }
 
-func applyCreatePolicy(tx *memdb.Txn, env Env, cmd *CreatePolicy) (any, error) {
+func applyCreatePolicy(tx *txn, env Env, cmd *CreatePolicy) (any, error) {
 	p := cmd.Policy
 	if first[ManagedPolicy](tx, tableManagedPolicies, "name", p.AccountID, p.PolicyName) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists",
@@ -147,7 +147,7 @@ type DeletePolicy struct {
 	Arn       string
 }
 
-func applyDeletePolicy(tx *memdb.Txn, env Env, cmd *DeletePolicy) (any, error) {
+func applyDeletePolicy(tx *txn, env Env, cmd *DeletePolicy) (any, error) {
 	p, err := policyByID(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn)
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ type CreatePolicyVersion struct {
 	Time         time.Time
 }
 
-func applyCreatePolicyVersion(tx *memdb.Txn, env Env, cmd *CreatePolicyVersion) (any, error) {
+func applyCreatePolicyVersion(tx *txn, env Env, cmd *CreatePolicyVersion) (any, error) {
 	p, err := policyByID(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn)
 	if err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ type SetDefaultPolicyVersion struct {
 	Time      time.Time
 }
 
-func applySetDefaultPolicyVersion(tx *memdb.Txn, env Env, cmd *SetDefaultPolicyVersion) (any, error) {
+func applySetDefaultPolicyVersion(tx *txn, env Env, cmd *SetDefaultPolicyVersion) (any, error) {
 	p, err := policyByID(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn)
 	if err != nil {
 		return nil, err
@@ -230,7 +230,7 @@ func applySetDefaultPolicyVersion(tx *memdb.Txn, env Env, cmd *SetDefaultPolicyV
 // DeletePolicyVersion removes a version other than the default.
 type DeletePolicyVersion SetDefaultPolicyVersion
 
-func applyDeletePolicyVersion(tx *memdb.Txn, env Env, cmd *DeletePolicyVersion) (any, error) {
+func applyDeletePolicyVersion(tx *txn, env Env, cmd *DeletePolicyVersion) (any, error) {
 	p, err := policyByID(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn)
 	if err != nil {
 		return nil, err
@@ -257,7 +257,7 @@ type AttachPolicy struct {
 	AWSManaged bool
 }
 
-func applyAttachPolicy(tx *memdb.Txn, env Env, cmd *AttachPolicy) (any, error) {
+func applyAttachPolicy(tx *txn, env Env, cmd *AttachPolicy) (any, error) {
 	if err := entityExists(tx, cmd.AccountID, cmd.EntityType, cmd.EntityID, cmd.EntityName); err != nil {
 		return nil, err
 	}
@@ -288,7 +288,7 @@ func quotaEntity(typ string) string {
 // DetachPolicy removes an attachment; one that is not there is NoSuchEntity.
 type DetachPolicy AttachPolicy
 
-func applyDetachPolicy(tx *memdb.Txn, env Env, cmd *DetachPolicy) (any, error) {
+func applyDetachPolicy(tx *txn, env Env, cmd *DetachPolicy) (any, error) {
 	if err := entityExists(tx, cmd.AccountID, cmd.EntityType, cmd.EntityID, cmd.EntityName); err != nil {
 		return nil, err
 	}
@@ -307,7 +307,7 @@ type TagPolicy struct {
 	Tags      []Tag
 }
 
-func applyTagPolicy(tx *memdb.Txn, env Env, cmd *TagPolicy) (any, error) {
+func applyTagPolicy(tx *txn, env Env, cmd *TagPolicy) (any, error) {
 	return updatePolicy(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn, func(p *ManagedPolicy) error {
 		tags, err := mergeTags(p.Tags, cmd.Tags)
 		p.Tags = tags
@@ -323,7 +323,7 @@ type UntagPolicy struct {
 	Keys      []string
 }
 
-func applyUntagPolicy(tx *memdb.Txn, env Env, cmd *UntagPolicy) (any, error) {
+func applyUntagPolicy(tx *txn, env Env, cmd *UntagPolicy) (any, error) {
 	return updatePolicy(tx, cmd.AccountID, cmd.PolicyID, cmd.Arn, func(p *ManagedPolicy) error {
 		p.Tags = removeTags(p.Tags, cmd.Keys)
 		return nil
@@ -331,7 +331,7 @@ func applyUntagPolicy(tx *memdb.Txn, env Env, cmd *UntagPolicy) (any, error) {
 }
 
 // updatePolicy applies change to a copy of the policy and stores it.
-func updatePolicy(tx *memdb.Txn, acct, id, arn string, change func(*ManagedPolicy) error) (any, error) {
+func updatePolicy(tx *txn, acct, id, arn string, change func(*ManagedPolicy) error) (any, error) {
 	p, err := policyByID(tx, acct, id, arn)
 	if err != nil {
 		return nil, err
@@ -345,7 +345,7 @@ func updatePolicy(tx *memdb.Txn, acct, id, arn string, change func(*ManagedPolic
 
 // policyByID is the account's policy with that ID; NoSuchPolicy (naming
 // arn) when there is none.
-func policyByID(tx *memdb.Txn, acct, id, arn string) (*ManagedPolicy, error) {
+func policyByID(tx *txn, acct, id, arn string) (*ManagedPolicy, error) {
 	p := first[ManagedPolicy](tx, tableManagedPolicies, "id", id)
 	if p == nil || p.AccountID != acct {
 		return nil, NoSuchPolicy(arn)
@@ -354,7 +354,7 @@ func policyByID(tx *memdb.Txn, acct, id, arn string) (*ManagedPolicy, error) {
 }
 
 // versionOf is version vid of policy p; NoSuchPolicyVersion when absent.
-func versionOf(tx *memdb.Txn, p *ManagedPolicy, arn, vid string) (*PolicyVersion, error) {
+func versionOf(tx *txn, p *ManagedPolicy, arn, vid string) (*PolicyVersion, error) {
 	v := first[PolicyVersion](tx, tablePolicyVersions, "id", p.PolicyID+"/"+vid)
 	if v == nil {
 		return nil, NoSuchPolicyVersion(arn, vid)

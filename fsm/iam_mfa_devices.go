@@ -102,7 +102,7 @@ type CreateVirtualMFADevice struct {
 	Device VirtualMFADevice
 }
 
-func applyCreateVirtualMFADevice(tx *memdb.Txn, env Env, cmd *CreateVirtualMFADevice) (any, error) {
+func applyCreateVirtualMFADevice(tx *txn, env Env, cmd *CreateVirtualMFADevice) (any, error) {
 	d := cmd.Device
 	if first[VirtualMFADevice](tx, tableMFADevices, "id", d.SerialNumber) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "MFADevice entity at the same path and name already exists.")
@@ -127,7 +127,7 @@ type EnableMFADevice struct {
 	Check     MFACodeCheck
 }
 
-func applyEnableMFADevice(tx *memdb.Txn, env Env, cmd *EnableMFADevice) (any, error) {
+func applyEnableMFADevice(tx *txn, env Env, cmd *EnableMFADevice) (any, error) {
 	d := deviceOf(tx, cmd.AccountID, cmd.Serial)
 	if d == nil {
 		return nil, NoSuchMFADevice(cmd.Serial)
@@ -150,7 +150,7 @@ func applyEnableMFADevice(tx *memdb.Txn, env Env, cmd *EnableMFADevice) (any, er
 // consecutive codes.
 type ResyncMFADevice EnableMFADevice
 
-func applyResyncMFADevice(tx *memdb.Txn, env Env, cmd *ResyncMFADevice) (any, error) {
+func applyResyncMFADevice(tx *txn, env Env, cmd *ResyncMFADevice) (any, error) {
 	d, err := assignedDevice(tx, cmd.AccountID, cmd.Serial, cmd.UserID)
 	if err != nil {
 		return nil, err
@@ -167,7 +167,7 @@ type UseMFACode struct {
 	Check     MFACodeCheck
 }
 
-func applyUseMFACode(tx *memdb.Txn, env Env, cmd *UseMFACode) (any, error) {
+func applyUseMFACode(tx *txn, env Env, cmd *UseMFACode) (any, error) {
 	d, err := assignedDevice(tx, cmd.AccountID, cmd.Serial, cmd.UserID)
 	if err != nil {
 		return nil, err
@@ -180,7 +180,7 @@ func applyUseMFACode(tx *memdb.Txn, env Env, cmd *UseMFACode) (any, error) {
 // codes: checked against the seed d still holds, matched, consecutive when
 // pair is set, and newer than the last step used. On success change (if
 // any) is applied too.
-func judgeCodes(tx *memdb.Txn, d *VirtualMFADevice, ck MFACodeCheck, pair bool, change func(*VirtualMFADevice)) (any, error) {
+func judgeCodes(tx *txn, d *VirtualMFADevice, ck MFACodeCheck, pair bool, change func(*VirtualMFADevice)) (any, error) {
 	c := *d
 	now := ck.Time
 	if c.Attempts >= MaxMFAAttempts && now.Before(c.WindowStart.Add(MFAAttemptWindow)) {
@@ -222,7 +222,7 @@ type DeactivateMFADevice struct {
 	UserID    string
 }
 
-func applyDeactivateMFADevice(tx *memdb.Txn, env Env, cmd *DeactivateMFADevice) (any, error) {
+func applyDeactivateMFADevice(tx *txn, env Env, cmd *DeactivateMFADevice) (any, error) {
 	d, err := assignedDevice(tx, cmd.AccountID, cmd.Serial, cmd.UserID)
 	if err != nil {
 		return nil, err
@@ -238,7 +238,7 @@ type DeleteVirtualMFADevice struct {
 	Serial    string
 }
 
-func applyDeleteVirtualMFADevice(tx *memdb.Txn, env Env, cmd *DeleteVirtualMFADevice) (any, error) {
+func applyDeleteVirtualMFADevice(tx *txn, env Env, cmd *DeleteVirtualMFADevice) (any, error) {
 	d := deviceOf(tx, cmd.AccountID, cmd.Serial)
 	if d == nil {
 		return nil, NoSuchMFADevice(cmd.Serial)
@@ -252,7 +252,7 @@ func applyDeleteVirtualMFADevice(tx *memdb.Txn, env Env, cmd *DeleteVirtualMFADe
 // assignedDevice is the account's device serial when it is enabled for
 // userID; NoSuchMFADevice otherwise, so a caller cannot tell another
 // user's device from a missing one.
-func assignedDevice(tx *memdb.Txn, acct, serial, userID string) (*VirtualMFADevice, error) {
+func assignedDevice(tx *txn, acct, serial, userID string) (*VirtualMFADevice, error) {
 	d := deviceOf(tx, acct, serial)
 	if d == nil || d.UserID == "" || d.UserID != userID {
 		return nil, NoSuchMFADevice(serial)
@@ -260,7 +260,7 @@ func assignedDevice(tx *memdb.Txn, acct, serial, userID string) (*VirtualMFADevi
 	return d, nil
 }
 
-func deviceOf(tx *memdb.Txn, acct, serial string) *VirtualMFADevice {
+func deviceOf(tx *txn, acct, serial string) *VirtualMFADevice {
 	d := first[VirtualMFADevice](tx, tableMFADevices, "id", serial)
 	if d == nil || d.AccountID != acct {
 		return nil

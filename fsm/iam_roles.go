@@ -68,7 +68,7 @@ type CreateRole struct {
 	Role IAMRole
 }
 
-func applyCreateRole(tx *memdb.Txn, env Env, cmd *CreateRole) (any, error) {
+func applyCreateRole(tx *txn, env Env, cmd *CreateRole) (any, error) {
 	r := cmd.Role
 	if first[IAMRole](tx, tableIAMRoles, "name", r.AccountID, r.RoleName) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "Role with name %s already exists.", r.RoleName)
@@ -93,7 +93,7 @@ type UpdateRole struct {
 	MaxSessionDuration int // 0: unchanged
 }
 
-func applyUpdateRole(tx *memdb.Txn, env Env, cmd *UpdateRole) (any, error) {
+func applyUpdateRole(tx *txn, env Env, cmd *UpdateRole) (any, error) {
 	return updateRole(tx, cmd.AccountID, cmd.RoleID, cmd.Name, func(r *IAMRole) error {
 		if cmd.Description != nil {
 			r.Description = *cmd.Description
@@ -114,7 +114,7 @@ type UpdateAssumeRolePolicy struct {
 	Document  string
 }
 
-func applyUpdateAssumeRolePolicy(tx *memdb.Txn, env Env, cmd *UpdateAssumeRolePolicy) (any, error) {
+func applyUpdateAssumeRolePolicy(tx *txn, env Env, cmd *UpdateAssumeRolePolicy) (any, error) {
 	return updateRole(tx, cmd.AccountID, cmd.RoleID, cmd.Name, func(r *IAMRole) error {
 		r.AssumeRolePolicy, r.Revision = cmd.Document, env.Index
 		return nil
@@ -128,7 +128,7 @@ type DeleteRole struct {
 	Name      string
 }
 
-func applyDeleteRole(tx *memdb.Txn, env Env, cmd *DeleteRole) (any, error) {
+func applyDeleteRole(tx *txn, env Env, cmd *DeleteRole) (any, error) {
 	r := roleByID(tx, cmd.AccountID, cmd.RoleID)
 	if r == nil {
 		return nil, NoSuchRole(cmd.Name)
@@ -155,7 +155,7 @@ type TagRole struct {
 	Tags      []Tag
 }
 
-func applyTagRole(tx *memdb.Txn, env Env, cmd *TagRole) (any, error) {
+func applyTagRole(tx *txn, env Env, cmd *TagRole) (any, error) {
 	return updateRole(tx, cmd.AccountID, cmd.RoleID, cmd.Name, func(r *IAMRole) error {
 		tags, err := mergeTags(r.Tags, cmd.Tags)
 		r.Tags = tags
@@ -171,14 +171,14 @@ type UntagRole struct {
 	Keys      []string
 }
 
-func applyUntagRole(tx *memdb.Txn, env Env, cmd *UntagRole) (any, error) {
+func applyUntagRole(tx *txn, env Env, cmd *UntagRole) (any, error) {
 	return updateRole(tx, cmd.AccountID, cmd.RoleID, cmd.Name, func(r *IAMRole) error {
 		r.Tags = removeTags(r.Tags, cmd.Keys)
 		return nil
 	})
 }
 
-func updateRole(tx *memdb.Txn, acct, id, name string, change func(*IAMRole) error) (any, error) {
+func updateRole(tx *txn, acct, id, name string, change func(*IAMRole) error) (any, error) {
 	r := roleByID(tx, acct, id)
 	if r == nil {
 		return nil, NoSuchRole(name)
@@ -193,7 +193,7 @@ func updateRole(tx *memdb.Txn, acct, id, name string, change func(*IAMRole) erro
 	return &c, nil
 }
 
-func roleByID(tx *memdb.Txn, acct, id string) *IAMRole {
+func roleByID(tx *txn, acct, id string) *IAMRole {
 	r := first[IAMRole](tx, tableIAMRoles, "id", id)
 	if r == nil || r.AccountID != acct {
 		return nil

@@ -64,7 +64,7 @@ type CreateServiceAccount struct {
 	ParentName     string
 }
 
-func applyCreateServiceAccount(tx *memdb.Txn, env Env, cmd *CreateServiceAccount) (any, error) {
+func applyCreateServiceAccount(tx *txn, env Env, cmd *CreateServiceAccount) (any, error) {
 	sa, k := cmd.ServiceAccount, cmd.Key
 	u := userByID(tx, sa.AccountID, sa.ParentUserID)
 	if u == nil {
@@ -98,7 +98,7 @@ type UpdateServiceAccount struct {
 	Expiration  *time.Time
 }
 
-func applyUpdateServiceAccount(tx *memdb.Txn, env Env, cmd *UpdateServiceAccount) (any, error) {
+func applyUpdateServiceAccount(tx *txn, env Env, cmd *UpdateServiceAccount) (any, error) {
 	sa := first[ServiceAccount](tx, tableServiceAccounts, "id", cmd.ID)
 	if sa == nil || sa.AccountID != cmd.AccountID {
 		return nil, NoSuchServiceAccount(cmd.ID)
@@ -132,7 +132,7 @@ type DeleteServiceAccount struct {
 	ID        string
 }
 
-func applyDeleteServiceAccount(tx *memdb.Txn, env Env, cmd *DeleteServiceAccount) (any, error) {
+func applyDeleteServiceAccount(tx *txn, env Env, cmd *DeleteServiceAccount) (any, error) {
 	sa := first[ServiceAccount](tx, tableServiceAccounts, "id", cmd.ID)
 	if sa == nil || sa.AccountID != cmd.AccountID {
 		return nil, NoSuchServiceAccount(cmd.ID)

@@ -105,7 +105,7 @@ type CreateUser struct {
 	User IAMUser
 }
 
-func applyCreateUser(tx *memdb.Txn, env Env, cmd *CreateUser) (any, error) {
+func applyCreateUser(tx *txn, env Env, cmd *CreateUser) (any, error) {
 	u := cmd.User
 	if first[IAMUser](tx, tableIAMUsers, "name", u.AccountID, u.UserName) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "User with name %s already exists.", u.UserName)
@@ -129,7 +129,7 @@ type UpdateUser struct {
 	NewPath   string
 }
 
-func applyUpdateUser(tx *memdb.Txn, env Env, cmd *UpdateUser) (any, error) {
+func applyUpdateUser(tx *txn, env Env, cmd *UpdateUser) (any, error) {
 	u := userByID(tx, cmd.AccountID, cmd.UserID)
 	if u == nil {
 		return nil, noSuchUser(cmd.Name)
@@ -165,7 +165,7 @@ type DeleteUser struct {
 	Name      string
 }
 
-func applyDeleteUser(tx *memdb.Txn, env Env, cmd *DeleteUser) (any, error) {
+func applyDeleteUser(tx *txn, env Env, cmd *DeleteUser) (any, error) {
 	u := userByID(tx, cmd.AccountID, cmd.UserID)
 	if u == nil {
 		return nil, noSuchUser(cmd.Name)
@@ -203,7 +203,7 @@ type SetUserStatus struct {
 	Inactive  bool
 }
 
-func applySetUserStatus(tx *memdb.Txn, env Env, cmd *SetUserStatus) (any, error) {
+func applySetUserStatus(tx *txn, env Env, cmd *SetUserStatus) (any, error) {
 	return updateUser(tx, cmd.AccountID, cmd.UserID, cmd.Name, func(u *IAMUser) error {
 		u.Inactive = cmd.Inactive
 		return nil
@@ -219,7 +219,7 @@ type TagUser struct {
 	Tags      []Tag
 }
 
-func applyTagUser(tx *memdb.Txn, env Env, cmd *TagUser) (any, error) {
+func applyTagUser(tx *txn, env Env, cmd *TagUser) (any, error) {
 	return updateUser(tx, cmd.AccountID, cmd.UserID, cmd.Name, func(u *IAMUser) error {
 		tags, err := mergeTags(u.Tags, cmd.Tags)
 		u.Tags = tags
@@ -235,7 +235,7 @@ type UntagUser struct {
 	Keys      []string
 }
 
-func applyUntagUser(tx *memdb.Txn, env Env, cmd *UntagUser) (any, error) {
+func applyUntagUser(tx *txn, env Env, cmd *UntagUser) (any, error) {
 	return updateUser(tx, cmd.AccountID, cmd.UserID, cmd.Name, func(u *IAMUser) error {
 		u.Tags = removeTags(u.Tags, cmd.Keys)
 		return nil
@@ -243,7 +243,7 @@ func applyUntagUser(tx *memdb.Txn, env Env, cmd *UntagUser) (any, error) {
 }
 
 // updateUser applies change to a copy of the user and stores it.
-func updateUser(tx *memdb.Txn, acct, id, name string, change func(*IAMUser) error) (any, error) {
+func updateUser(tx *txn, acct, id, name string, change func(*IAMUser) error) (any, error) {
 	u := userByID(tx, acct, id)
 	if u == nil {
 		return nil, noSuchUser(name)
@@ -295,7 +295,7 @@ func removeTags(have []Tag, keys []string) []Tag {
 	return out
 }
 
-func userByID(tx *memdb.Txn, acct, id string) *IAMUser {
+func userByID(tx *txn, acct, id string) *IAMUser {
 	u := first[IAMUser](tx, tableIAMUsers, "id", id)
 	if u == nil || u.AccountID != acct {
 		return nil
@@ -304,7 +304,7 @@ func userByID(tx *memdb.Txn, acct, id string) *IAMUser {
 }
 
 // count returns how many rows of table match index and args.
-func count(tx *memdb.Txn, table, index string, args ...any) int {
+func count(tx *txn, table, index string, args ...any) int {
 	it, err := tx.Get(table, index, args...)
 	if err != nil {
 		return 0

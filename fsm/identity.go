@@ -103,7 +103,7 @@ func init() {
 	mountCleanups = append(mountCleanups, deleteMountAliases)
 }
 
-func deleteMountAliases(tx *memdb.Txn, m *AuthMount) error {
+func deleteMountAliases(tx *txn, m *AuthMount) error {
 	for _, a := range all[EntityAlias](tx, tableEntityAliases, "accessor", m.Accessor) {
 		if err := tx.Delete(tableEntityAliases, a); err != nil {
 			return err

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -54,7 +52,7 @@ type EntityWrite struct {
 	Created bool
 }
 
-func applyUpsertEntity(tx *memdb.Txn, env Env, cmd *UpsertEntity) (any, error) {
+func applyUpsertEntity(tx *txn, env Env, cmd *UpsertEntity) (any, error) {
 	var cur *Entity
 	if cmd.ID != "" {
 		if cur = first[Entity](tx, tableEntities, "id", cmd.ID); cur == nil {
@@ -120,7 +118,7 @@ type DeleteEntities struct {
 	Time time.Time
 }
 
-func applyDeleteEntities(tx *memdb.Txn, env Env, cmd *DeleteEntities) (any, error) {
+func applyDeleteEntities(tx *txn, env Env, cmd *DeleteEntities) (any, error) {
 	targets := make([]*Entity, 0, len(cmd.IDs)+1)
 	for _, id := range cmd.IDs {
 		if e := first[Entity](tx, tableEntities, "id", id); e != nil {
@@ -140,7 +138,7 @@ func applyDeleteEntities(tx *memdb.Txn, env Env, cmd *DeleteEntities) (any, erro
 	return nil, nil
 }
 
-func deleteEntity(tx *memdb.Txn, e *Entity) error {
+func deleteEntity(tx *txn, e *Entity) error {
 	if first[Entity](tx, tableEntities, "id", e.ID) == nil {
 		return nil // listed twice in one batch
 	}
@@ -195,7 +193,7 @@ type AliasWrite struct {
 	Alias *EntityAlias
 }
 
-func applyUpsertEntityAlias(tx *memdb.Txn, env Env, cmd *UpsertEntityAlias) (any, error) {
+func applyUpsertEntityAlias(tx *txn, env Env, cmd *UpsertEntityAlias) (any, error) {
 	name, accessor := cmd.Name, cmd.MountAccessor
 	if cmd.ID != "" {
 		a := first[EntityAlias](tx, tableEntityAliases, "id", cmd.ID)
@@ -236,7 +234,7 @@ func applyUpsertEntityAlias(tx *memdb.Txn, env Env, cmd *UpsertEntityAlias) (any
 	return createAlias(tx, cmd, mount, meta)
 }
 
-func createAlias(tx *memdb.Txn, cmd *UpsertEntityAlias, mount *AuthMount, meta map[string]string) (any, error) {
+func createAlias(tx *txn, cmd *UpsertEntityAlias, mount *AuthMount, meta map[string]string) (any, error) {
 	var entityID string
 	if cmd.CanonicalID != "" {
 		if first[Entity](tx, tableEntities, "id", cmd.CanonicalID) == nil {
@@ -274,7 +272,7 @@ func createAlias(tx *memdb.Txn, cmd *UpsertEntityAlias, mount *AuthMount, meta m
 
 // entityHasAliasOn reports whether the entity has an alias on the mount,
 // other than the alias except.
-func entityHasAliasOn(tx *memdb.Txn, entityID, accessor, except string) bool {
+func entityHasAliasOn(tx *txn, entityID, accessor, except string) bool {
 	for _, a := range all[EntityAlias](tx, tableEntityAliases, "canonical", entityID) {
 		if a.MountAccessor == accessor && a.ID != except {
 			return true
@@ -283,7 +281,7 @@ func entityHasAliasOn(tx *memdb.Txn, entityID, accessor, except string) bool {
 	return false
 }
 
-func updateAlias(tx *memdb.Txn, cmd *UpsertEntityAlias, a *EntityAlias, name, accessor string, meta map[string]string) (any, error) {
+func updateAlias(tx *txn, cmd *UpsertEntityAlias, a *EntityAlias, name, accessor string, meta map[string]string) (any, error) {
 	canonical := cmd.CanonicalID
 	if name == a.Name && accessor == a.MountAccessor && (canonical == "" || canonical == a.CanonicalID) &&
 		sameStringMap(meta, a.CustomMetadata) {
@@ -346,7 +344,7 @@ type DeleteEntityAlias struct {
 	ID string
 }
 
-func applyDeleteEntityAlias(tx *memdb.Txn, env Env, cmd *DeleteEntityAlias) (any, error) {
+func applyDeleteEntityAlias(tx *txn, env Env, cmd *DeleteEntityAlias) (any, error) {
 	a := first[EntityAlias](tx, tableEntityAliases, "id", cmd.ID)
 	if a == nil {
 		return nil, nil

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-memdb"
 )
 
 // Identity group commands (spec/vault.md §4.3). Checks follow Vault's
@@ -44,7 +42,7 @@ type IdentityGroupWrite struct {
 	Created bool
 }
 
-func applyUpsertIdentityGroup(tx *memdb.Txn, env Env, cmd *UpsertIdentityGroup) (any, error) {
+func applyUpsertIdentityGroup(tx *txn, env Env, cmd *UpsertIdentityGroup) (any, error) {
 	var cur *IdentityGroup
 	switch {
 	case cmd.ID != "":
@@ -87,7 +85,7 @@ func applyUpsertIdentityGroup(tx *memdb.Txn, env Env, cmd *UpsertIdentityGroup) 
 
 // applyGroupFields copies the supplied fields onto g, refusing what Vault
 // refuses before it looks at members.
-func applyGroupFields(tx *memdb.Txn, g *IdentityGroup, cmd *UpsertIdentityGroup) error {
+func applyGroupFields(tx *txn, g *IdentityGroup, cmd *UpsertIdentityGroup) error {
 	if cmd.Policies != nil {
 		g.Policies = *cmd.Policies
 	}
@@ -131,7 +129,7 @@ func applyGroupFields(tx *memdb.Txn, g *IdentityGroup, cmd *UpsertIdentityGroup)
 
 // checkGroupMembers verifies that every member exists and that no new
 // member group would close a cycle, then sets g's member groups.
-func checkGroupMembers(tx *memdb.Txn, g, cur *IdentityGroup, memberGroups *[]string) error {
+func checkGroupMembers(tx *txn, g, cur *IdentityGroup, memberGroups *[]string) error {
 	for _, id := range g.MemberEntityIDs {
 		if first[Entity](tx, tableEntities, "id", id) == nil {
 			return identityErr("invalid entity ID %q", id)
@@ -160,7 +158,7 @@ func checkGroupMembers(tx *memdb.Txn, g, cur *IdentityGroup, memberGroups *[]str
 
 // reachesGroup reports whether target is from, or a member (at any depth)
 // of from: making from a member of target would then close a cycle.
-func reachesGroup(tx *memdb.Txn, from, target string) bool {
+func reachesGroup(tx *txn, from, target string) bool {
 	seen := map[string]bool{from: true}
 	stack := []string{from}
 	// Every group is pushed at most once, so the walk is bounded by the
@@ -192,7 +190,7 @@ type DeleteIdentityGroup struct {
 	Name string
 }
 
-func applyDeleteIdentityGroup(tx *memdb.Txn, env Env, cmd *DeleteIdentityGroup) (any, error) {
+func applyDeleteIdentityGroup(tx *txn, env Env, cmd *DeleteIdentityGroup) (any, error) {
 	var g *IdentityGroup
 	if cmd.ID != "" {
 		g = first[IdentityGroup](tx, tableIdentityGroups, "id", cmd.ID)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/hashicorp/go-memdb"
 )
 
 // Entity merge (identity/entity/merge; Vault's mergeEntity, in its order
@@ -29,7 +27,7 @@ type MergeEntities struct {
 	Time         time.Time
 }
 
-func applyMergeEntities(tx *memdb.Txn, env Env, cmd *MergeEntities) (any, error) {
+func applyMergeEntities(tx *txn, env Env, cmd *MergeEntities) (any, error) {
 	cur := first[Entity](tx, tableEntities, "id", cmd.ToID)
 	if cur == nil {
 		return nil, identityErr("entity id to merge to is invalid")
@@ -78,7 +76,7 @@ func applyMergeEntities(tx *memdb.Txn, env Env, cmd *MergeEntities) (any, error)
 // checkMergeAliases refuses, when no resolution was given, aliases of two
 // from entities on one mount and aliases of the target and a from entity
 // on one mount (all clashes listed).
-func checkMergeAliases(tx *memdb.Txn, to *Entity, from []*Entity, keep []string) error {
+func checkMergeAliases(tx *txn, to *Entity, from []*Entity, keep []string) error {
 	if len(keep) > 0 {
 		return nil
 	}
@@ -108,7 +106,7 @@ func checkMergeAliases(tx *memdb.Txn, to *Entity, from []*Entity, keep []string)
 
 // mergeOne moves one from entity's aliases and memberships to the target
 // and deletes it.
-func mergeOne(tx *memdb.Txn, to, e *Entity, keep []string, now time.Time) error {
+func mergeOne(tx *txn, to, e *Entity, keep []string, now time.Time) error {
 	for _, fa := range all[EntityAlias](tx, tableEntityAliases, "canonical", e.ID) {
 		dropped := false
 		for _, ta := range all[EntityAlias](tx, tableEntityAliases, "canonical", to.ID) {

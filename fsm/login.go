@@ -3,8 +3,6 @@ package fsm
 import (
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -110,7 +108,7 @@ type LoginOutcome struct {
 
 var errBadCredentials = iamerr.New(iamerr.Invalid, "invalid username or password")
 
-func applyLogin(tx *memdb.Txn, env Env, cmd *Login) (any, error) {
+func applyLogin(tx *txn, env Env, cmd *Login) (any, error) {
 	t := cmd.Template
 	key := UserpassKey(t.MountAccessor, t.Username)
 	if first[LoginLockout](tx, tableLoginLockouts, "id", key).Locked(cmd.Time) && !cmd.Lockout.Disabled {
@@ -166,7 +164,7 @@ func applyLogin(tx *memdb.Txn, env Env, cmd *Login) (any, error) {
 	return out, nil
 }
 
-func insertLoginToken(tx *memdb.Txn, t *Token) error {
+func insertLoginToken(tx *txn, t *Token) error {
 	if first[Token](tx, tableTokens, "id", t.HMAC) != nil || first[Token](tx, tableTokens, "accessor", t.Accessor) != nil {
 		return errGeneratedCollision("token")
 	}
@@ -176,7 +174,7 @@ func insertLoginToken(tx *memdb.Txn, t *Token) error {
 // loginEntity returns the entity behind the login's alias, creating both
 // on a first login. Deciding it here means two concurrent first logins
 // cannot create two entities.
-func loginEntity(tx *memdb.Txn, cmd *Login, mount *AuthMount) (*Entity, error) {
+func loginEntity(tx *txn, cmd *Login, mount *AuthMount) (*Entity, error) {
 	t := cmd.Template
 	if a := first[EntityAlias](tx, tableEntityAliases, "factors", t.MountAccessor, t.Username); a != nil {
 		if e := first[Entity](tx, tableEntities, "id", a.CanonicalID); e != nil {
@@ -203,7 +201,7 @@ func loginEntity(tx *memdb.Txn, cmd *Login, mount *AuthMount) (*Entity, error) {
 // sweepPendingMFA drops pending logins that expired before now. Logins are
 // rare next to reads, so scanning the (small) table here keeps it bounded
 // without a timer.
-func sweepPendingMFA(tx *memdb.Txn, now time.Time) {
+func sweepPendingMFA(tx *txn, now time.Time) {
 	for _, p := range all[PendingMFA](tx, tablePendingMFA, "id") {
 		if !now.Before(p.ExpiresAt) {
 			tx.Delete(tablePendingMFA, p)
@@ -222,7 +220,7 @@ type ValidateMFA struct {
 
 var errInvalidRequestID = iamerr.New(iamerr.Invalid, "invalid request ID")
 
-func applyValidateMFA(tx *memdb.Txn, env Env, cmd *ValidateMFA) (any, error) {
+func applyValidateMFA(tx *txn, env Env, cmd *ValidateMFA) (any, error) {
 	p := first[PendingMFA](tx, tablePendingMFA, "id", cmd.RequestID)
 	if p == nil || !cmd.Time.Before(p.ExpiresAt) {
 		return nil, errInvalidRequestID

@@ -62,7 +62,7 @@ type RecordLoginFailure struct {
 	Time          time.Time
 }
 
-func applyRecordLoginFailure(tx *memdb.Txn, env Env, cmd *RecordLoginFailure) (any, error) {
+func applyRecordLoginFailure(tx *txn, env Env, cmd *RecordLoginFailure) (any, error) {
 	key := UserpassKey(cmd.MountAccessor, cmd.Username)
 	// Only existing users are counted, so guessing names cannot grow the
 	// table without bound.
@@ -91,7 +91,7 @@ func applyRecordLoginFailure(tx *memdb.Txn, env Env, cmd *RecordLoginFailure) (a
 }
 
 // clearLoginFailures forgets a user's failures after a good login.
-func clearLoginFailures(tx *memdb.Txn, key string) error {
+func clearLoginFailures(tx *txn, key string) error {
 	if l := first[LoginLockout](tx, tableLoginLockouts, "id", key); l != nil {
 		return tx.Delete(tableLoginLockouts, l)
 	}
@@ -104,7 +104,7 @@ type UnlockUser struct {
 	Username      string
 }
 
-func applyUnlockUser(tx *memdb.Txn, env Env, cmd *UnlockUser) (any, error) {
+func applyUnlockUser(tx *txn, env Env, cmd *UnlockUser) (any, error) {
 	return nil, clearLoginFailures(tx, UserpassKey(cmd.MountAccessor, cmd.Username))
 }
 

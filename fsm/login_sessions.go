@@ -78,7 +78,7 @@ func issuedToken(value any) *Token {
 
 // recordLoginSession registers a login token just issued and, when the
 // account prevents concurrent sessions, revokes the user's earlier ones.
-func recordLoginSession(tx *memdb.Txn, meta AuditMeta, value any) error {
+func recordLoginSession(tx *txn, meta AuditMeta, value any) error {
 	t := issuedToken(value)
 	if t == nil || !IsLoginToken(t) || first[Token](tx, tableTokens, "accessor", t.Accessor) == nil {
 		return nil
@@ -108,7 +108,7 @@ type TouchLoginSessions struct {
 	Uses map[string]time.Time // accessor -> last use
 }
 
-func applyTouchLoginSessions(tx *memdb.Txn, env Env, cmd *TouchLoginSessions) (any, error) {
+func applyTouchLoginSessions(tx *txn, env Env, cmd *TouchLoginSessions) (any, error) {
 	for accessor, used := range cmd.Uses {
 		s := first[LoginSession](tx, tableLoginSessions, "id", accessor)
 		if s == nil {

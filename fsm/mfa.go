@@ -83,7 +83,7 @@ func init() {
 	register(CmdPutLoginEnforcement, "put-login-enforcement", applyPutLoginEnforcement)
 	register(CmdDeleteLoginEnforcement, "delete-login-enforcement", applyDeleteLoginEnforcement)
 	// An auth mount named by an enforcement cannot be disabled under it.
-	mountReferences = append(mountReferences, func(tx *memdb.Txn, accessor string) string {
+	mountReferences = append(mountReferences, func(tx *txn, accessor string) string {
 		if e := first[LoginEnforcement](tx, tableLoginEnforcements, "accessor", accessor); e != nil {
 			return "login enforcement " + e.Name
 		}
@@ -111,7 +111,7 @@ type PutMFAMethod struct {
 	Create bool
 }
 
-func applyPutMFAMethod(tx *memdb.Txn, env Env, cmd *PutMFAMethod) (any, error) {
+func applyPutMFAMethod(tx *txn, env Env, cmd *PutMFAMethod) (any, error) {
 	m := cmd.Method
 	cur := first[MFAMethod](tx, tableMFAMethods, "id", m.ID)
 	switch {
@@ -145,7 +145,7 @@ type DeleteMFAMethod struct {
 // uses; Vault reports it as a server error, not a bad request.
 const ErrCodeMethodInUse = "mfa_method_in_use"
 
-func applyDeleteMFAMethod(tx *memdb.Txn, env Env, cmd *DeleteMFAMethod) (any, error) {
+func applyDeleteMFAMethod(tx *txn, env Env, cmd *DeleteMFAMethod) (any, error) {
 	if e := first[LoginEnforcement](tx, tableLoginEnforcements, "method", cmd.ID); e != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, ErrCodeMethodInUse,
 			"methodID is still used by an enforcement configuration with ID: %s", e.ID)
@@ -191,7 +191,7 @@ type PutLoginEnforcement struct {
 	IdentityEntityIDs   *[]string
 }
 
-func applyPutLoginEnforcement(tx *memdb.Txn, env Env, cmd *PutLoginEnforcement) (any, error) {
+func applyPutLoginEnforcement(tx *txn, env Env, cmd *PutLoginEnforcement) (any, error) {
 	if cmd.Name == "" {
 		return nil, identityErr("missing enforcement name")
 	}
@@ -262,7 +262,7 @@ type DeleteLoginEnforcement struct {
 	Name string
 }
 
-func applyDeleteLoginEnforcement(tx *memdb.Txn, env Env, cmd *DeleteLoginEnforcement) (any, error) {
+func applyDeleteLoginEnforcement(tx *txn, env Env, cmd *DeleteLoginEnforcement) (any, error) {
 	e := first[LoginEnforcement](tx, tableLoginEnforcements, "id", cmd.Name)
 	if e == nil {
 		return nil, nil

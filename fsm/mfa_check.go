@@ -65,7 +65,7 @@ func init() {
 
 // deleteTOTPUsage drops the usage records of a deleted entity or method
 // (index "entity" or "method").
-func deleteTOTPUsage(tx *memdb.Txn, index, id string) error {
+func deleteTOTPUsage(tx *txn, index, id string) error {
 	for _, u := range all[TOTPUsage](tx, tableTOTPUsage, index, id) {
 		if err := tx.Delete(tableTOTPUsage, u); err != nil {
 			return err
@@ -77,7 +77,7 @@ func deleteTOTPUsage(tx *memdb.Txn, index, id string) error {
 // matchEnforcements returns the enforcements that apply to a login through
 // mount by entityID, in name order: listed entity, direct or inherited
 // group, mount accessor or mount type.
-func matchEnforcements(tx *memdb.Txn, mount *AuthMount, entityID string) []*LoginEnforcement {
+func matchEnforcements(tx *txn, mount *AuthMount, entityID string) []*LoginEnforcement {
 	direct, inherited := stateOf(tx).EntityGroups(entityID)
 	groups := map[string]bool{}
 	for _, g := range append(direct, inherited...) {
@@ -126,7 +126,7 @@ func (s *State) MatchingEnforcements(mount *AuthMount, entityID string) []*Login
 // attempts, any one of an enforcement's methods sufficing (OR). Each method
 // is checked once even when several enforcements name it. It returns ""
 // when all are satisfied, else the failure message.
-func checkEnforcements(tx *memdb.Txn, matched []*LoginEnforcement, entity *Entity, attempts []MFAAttempt,
+func checkEnforcements(tx *txn, matched []*LoginEnforcement, entity *Entity, attempts []MFAAttempt,
 	enroll map[string][]byte, now time.Time) string {
 	results := map[string]string{}
 	for _, e := range matched {
@@ -185,7 +185,7 @@ func findAttempt(attempts []MFAAttempt, methodID string) *MFAAttempt {
 
 // checkTOTP decides one attempt and records it. The counter is checked
 // before the code, so a locked-out entity is refused even a right code.
-func checkTOTP(tx *memdb.Txn, methodID string, entity *Entity, a *MFAAttempt, enroll map[string][]byte, now time.Time) string {
+func checkTOTP(tx *txn, methodID string, entity *Entity, a *MFAAttempt, enroll map[string][]byte, now time.Time) string {
 	m := first[MFAMethod](tx, tableMFAMethods, "id", methodID)
 	if m == nil {
 		return fmt.Sprintf("failed to find MFA config for method ID %s", methodID)
@@ -245,7 +245,7 @@ func judgeTOTP(m *MFAMethod, entity *Entity, a *MFAAttempt, enroll map[string][]
 // enrolmentOffers keeps the offered secrets of methods that need one: a
 // matched enforcement names the method, the method allows self-enrolment,
 // and the entity has no secret for it yet.
-func enrolmentOffers(tx *memdb.Txn, matched []*LoginEnforcement, entity *Entity, offered map[string][]byte) (map[string][]byte, []string) {
+func enrolmentOffers(tx *txn, matched []*LoginEnforcement, entity *Entity, offered map[string][]byte) (map[string][]byte, []string) {
 	var kept map[string][]byte
 	var ids []string
 	for _, e := range matched {

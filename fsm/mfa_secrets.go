@@ -1,8 +1,6 @@
 package fsm
 
 import (
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -34,7 +32,7 @@ type TOTPSecretWrite struct {
 	MethodName string
 }
 
-func applyPutTOTPSecret(tx *memdb.Txn, env Env, cmd *PutTOTPSecret) (any, error) {
+func applyPutTOTPSecret(tx *txn, env Env, cmd *PutTOTPSecret) (any, error) {
 	m := first[MFAMethod](tx, tableMFAMethods, "id", cmd.MethodID)
 	if m == nil {
 		return nil, iamerr.New(iamerr.Invalid, "configuration for method ID %q does not exist", cmd.MethodID)
@@ -53,7 +51,7 @@ func applyPutTOTPSecret(tx *memdb.Txn, env Env, cmd *PutTOTPSecret) (any, error)
 }
 
 // storeSecret sets an entity's secret for a method on a copy of the row.
-func storeSecret(tx *memdb.Txn, entityID, methodID string, sealed []byte) error {
+func storeSecret(tx *txn, entityID, methodID string, sealed []byte) error {
 	e := first[Entity](tx, tableEntities, "id", entityID)
 	if e == nil {
 		return iamerr.New(iamerr.Invalid, "invalid entity ID")
@@ -77,7 +75,7 @@ type DestroyTOTPSecret struct {
 	MethodID string
 }
 
-func applyDestroyTOTPSecret(tx *memdb.Txn, env Env, cmd *DestroyTOTPSecret) (any, error) {
+func applyDestroyTOTPSecret(tx *txn, env Env, cmd *DestroyTOTPSecret) (any, error) {
 	if first[Entity](tx, tableEntities, "id", cmd.EntityID) == nil {
 		return nil, iamerr.New(iamerr.Invalid, "invalid entity ID")
 	}

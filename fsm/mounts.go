@@ -58,7 +58,7 @@ func init() {
 }
 
 // insertTokenMount creates the token/ mount that always exists.
-func insertTokenMount(tx *memdb.Txn, now time.Time, seed string) error {
+func insertTokenMount(tx *txn, now time.Time, seed string) error {
 	m := &AuthMount{Path: "token/", Type: "token", Accessor: "auth_token_" + hex8(seed),
 		UUID: seed, Description: "token based credentials", CreatedAt: now}
 	return insert(tx, tableAuthMounts, m)
@@ -86,7 +86,7 @@ type EnableAuth struct {
 	Mount AuthMount
 }
 
-func applyEnableAuth(tx *memdb.Txn, env Env, cmd *EnableAuth) (any, error) {
+func applyEnableAuth(tx *txn, env Env, cmd *EnableAuth) (any, error) {
 	m := cmd.Mount
 	for _, existing := range all[AuthMount](tx, tableAuthMounts, "id") {
 		if strings.HasPrefix(existing.Path, m.Path) || strings.HasPrefix(m.Path, existing.Path) {
@@ -107,7 +107,7 @@ type DisableAuth struct {
 	Path string
 }
 
-func applyDisableAuth(tx *memdb.Txn, env Env, cmd *DisableAuth) (any, error) {
+func applyDisableAuth(tx *txn, env Env, cmd *DisableAuth) (any, error) {
 	m := first[AuthMount](tx, tableAuthMounts, "id", cmd.Path)
 	if m == nil {
 		return nil, nil // Vault answers 204 for a missing mount
@@ -129,13 +129,13 @@ func applyDisableAuth(tx *memdb.Txn, env Env, cmd *DisableAuth) (any, error) {
 // mountReferences lets other tables refuse the removal of a mount they
 // depend on (an enforcement naming its accessor). Each returns a
 // description of the referencing object, or "".
-var mountReferences []func(tx *memdb.Txn, accessor string) string
+var mountReferences []func(tx *txn, accessor string) string
 
 // mountCleanups delete rows that belong to a mount being disabled (its
 // users, its aliases).
-var mountCleanups []func(tx *memdb.Txn, m *AuthMount) error
+var mountCleanups []func(tx *txn, m *AuthMount) error
 
-func mountUsers(tx *memdb.Txn, accessor string) string {
+func mountUsers(tx *txn, accessor string) string {
 	for _, ref := range mountReferences {
 		if who := ref(tx, accessor); who != "" {
 			return who
@@ -151,7 +151,7 @@ type TuneAuth struct {
 	Description *string
 }
 
-func applyTuneAuth(tx *memdb.Txn, env Env, cmd *TuneAuth) (any, error) {
+func applyTuneAuth(tx *txn, env Env, cmd *TuneAuth) (any, error) {
 	m := first[AuthMount](tx, tableAuthMounts, "id", cmd.Path)
 	if m == nil {
 		return nil, iamerr.New(iamerr.Invalid, "cannot fetch mount entry on %q", cmd.Path)

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -64,7 +62,7 @@ type PutPasswordPolicy struct {
 	Policy PasswordPolicy
 }
 
-func applyPutPasswordPolicy(tx *memdb.Txn, env Env, cmd *PutPasswordPolicy) (any, error) {
+func applyPutPasswordPolicy(tx *txn, env Env, cmd *PutPasswordPolicy) (any, error) {
 	p := cmd.Policy
 	p.AccountID = orDefaultAccount(tx, p.AccountID)
 	return &p, insert(tx, tablePasswordPolicy, &p)
@@ -75,7 +73,7 @@ type DeletePasswordPolicy struct {
 	AccountID string
 }
 
-func applyDeletePasswordPolicy(tx *memdb.Txn, env Env, cmd *DeletePasswordPolicy) (any, error) {
+func applyDeletePasswordPolicy(tx *txn, env Env, cmd *DeletePasswordPolicy) (any, error) {
 	acct := orDefaultAccount(tx, cmd.AccountID)
 	p := first[PasswordPolicy](tx, tablePasswordPolicy, "id", acct)
 	if p == nil {
@@ -87,7 +85,7 @@ func applyDeletePasswordPolicy(tx *memdb.Txn, env Env, cmd *DeletePasswordPolicy
 // recordPasswordHistory keeps the new hash of a userpass password set (the
 // PutUserpassUser command, type 120) at the head of the user's history.
 // Deleting the user (121) drops its history.
-func recordPasswordHistory(tx *memdb.Txn, ev *auditEnvelope) error {
+func recordPasswordHistory(tx *txn, ev *auditEnvelope) error {
 	if ev.Type != 120 && ev.Type != 121 {
 		return nil
 	}

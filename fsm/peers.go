@@ -3,8 +3,6 @@ package fsm
 import (
 	"time"
 
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -45,7 +43,7 @@ type DeletePeer struct {
 	ID string
 }
 
-func applySetPeer(tx *memdb.Txn, _ Env, cmd *SetPeer) (any, error) {
+func applySetPeer(tx *txn, _ Env, cmd *SetPeer) (any, error) {
 	if cmd.Peer.ID == "" {
 		return nil, iamerr.New(iamerr.Invalid, "peer id is empty")
 	}
@@ -56,7 +54,7 @@ func applySetPeer(tx *memdb.Txn, _ Env, cmd *SetPeer) (any, error) {
 	return nil, nil
 }
 
-func applyDeletePeer(tx *memdb.Txn, _ Env, cmd *DeletePeer) (any, error) {
+func applyDeletePeer(tx *txn, _ Env, cmd *DeletePeer) (any, error) {
 	if _, err := tx.DeleteAll(tablePeers, "id", cmd.ID); err != nil {
 		return nil, iamerr.New(iamerr.Internal, "delete peer: %v", err)
 	}

@@ -1,8 +1,6 @@
 package fsm
 
 import (
-	"github.com/hashicorp/go-memdb"
-
 	"iamd/iamerr"
 )
 
@@ -55,7 +53,7 @@ type CreateS3Credential struct {
 	Attach      bool
 }
 
-func applyCreateS3Credential(tx *memdb.Txn, env Env, cmd *CreateS3Credential) (any, error) {
+func applyCreateS3Credential(tx *txn, env Env, cmd *CreateS3Credential) (any, error) {
 	k := cmd.Key
 	u := userByID(tx, k.AccountID, k.UserID)
 	if u == nil {
@@ -82,7 +80,7 @@ func applyCreateS3Credential(tx *memdb.Txn, env Env, cmd *CreateS3Credential) (a
 
 // ensureRole checks that the role policy is attached to the user, or
 // attaches it (attach), within the managed policy quota.
-func ensureRole(tx *memdb.Txn, u *IAMUser, arn string, attach bool) error {
+func ensureRole(tx *txn, u *IAMUser, arn string, attach bool) error {
 	id := u.UserID + "|" + arn
 	if first[PolicyAttachment](tx, tableAttachments, "id", id) != nil {
 		return nil
@@ -99,7 +97,7 @@ func ensureRole(tx *memdb.Txn, u *IAMUser, arn string, attach bool) error {
 }
 
 // s3Credentials returns a user's S3 credentials, by key ID.
-func s3Credentials(tx *memdb.Txn, userID string) []*AccessKey {
+func s3Credentials(tx *txn, userID string) []*AccessKey {
 	var out []*AccessKey
 	for _, k := range all[AccessKey](tx, tableAccessKeys, "user_id", userID) {
 		if k.S4Role != "" {
@@ -110,7 +108,7 @@ func s3Credentials(tx *memdb.Txn, userID string) []*AccessKey {
 }
 
 // s3Credential returns the credential if it is the user's, else nil.
-func s3Credential(tx *memdb.Txn, acct, userID, id string) *AccessKey {
+func s3Credential(tx *txn, acct, userID, id string) *AccessKey {
 	k := first[AccessKey](tx, tableAccessKeys, "id", id)
 	if k == nil || k.S4Role == "" || k.AccountID != acct || k.UserID != userID {
 		return nil
@@ -127,7 +125,7 @@ type UpdateS3Credential struct {
 	Status      string
 }
 
-func applyUpdateS3Credential(tx *memdb.Txn, env Env, cmd *UpdateS3Credential) (any, error) {
+func applyUpdateS3Credential(tx *txn, env Env, cmd *UpdateS3Credential) (any, error) {
 	k := s3Credential(tx, cmd.AccountID, cmd.UserID, cmd.AccessKeyID)
 	if k == nil {
 		return nil, NoSuchS3Credential(cmd.AccessKeyID)
@@ -149,7 +147,7 @@ type DeleteS3Credential struct {
 	AccessKeyID string
 }
 
-func applyDeleteS3Credential(tx *memdb.Txn, env Env, cmd *DeleteS3Credential) (any, error) {
+func applyDeleteS3Credential(tx *txn, env Env, cmd *DeleteS3Credential) (any, error) {
 	var gone []*AccessKey
 	if cmd.AccessKeyID == "" {
 		if userByID(tx, cmd.AccountID, cmd.UserID) == nil {
@@ -177,7 +175,7 @@ type CreateS4User struct {
 	PolicyArn string
 }
 
-func applyCreateS4User(tx *memdb.Txn, env Env, cmd *CreateS4User) (any, error) {
+func applyCreateS4User(tx *txn, env Env, cmd *CreateS4User) (any, error) {
 	out, err := applyCreateUser(tx, env, &CreateUser{User: cmd.User})
 	if err != nil {
 		return nil, err

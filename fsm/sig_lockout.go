@@ -49,7 +49,7 @@ type RecordSigFailure struct {
 	Now         time.Time
 }
 
-func applyRecordSigFailure(tx *memdb.Txn, env Env, cmd *RecordSigFailure) (any, error) {
+func applyRecordSigFailure(tx *txn, env Env, cmd *RecordSigFailure) (any, error) {
 	f := SigFailures{AccessKeyID: cmd.AccessKeyID}
 	if cur := first[SigFailures](tx, tableSigFailures, "id", cmd.AccessKeyID); cur != nil {
 		f = *cur
@@ -80,7 +80,7 @@ type ResetSigFailures struct {
 	Now         time.Time
 }
 
-func applyResetSigFailures(tx *memdb.Txn, env Env, cmd *ResetSigFailures) (any, error) {
+func applyResetSigFailures(tx *txn, env Env, cmd *ResetSigFailures) (any, error) {
 	if cur := first[SigFailures](tx, tableSigFailures, "id", cmd.AccessKeyID); cur != nil && cmd.Now.Before(cur.LockedUntil) {
 		return nil, nil
 	}

@@ -1,20 +1,16 @@
 package fsm
 
-import (
-	"github.com/hashicorp/go-memdb"
-)
-
 // State is a consistent view of the tables. The server gets read-only ones
 // from FSM.State; apply functions wrap their write transaction in one so
 // that queries are written once.
 type State struct {
-	tx *memdb.Txn
+	tx *txn
 }
 
-func stateOf(tx *memdb.Txn) *State { return &State{tx: tx} }
+func stateOf(tx *txn) *State { return &State{tx: tx} }
 
 // first returns the single row of table found by index, or nil.
-func first[T any](tx *memdb.Txn, table, index string, args ...any) *T {
+func first[T any](tx *txn, table, index string, args ...any) *T {
 	raw, err := tx.First(table, index, args...)
 	if err != nil || raw == nil {
 		return nil
@@ -23,7 +19,7 @@ func first[T any](tx *memdb.Txn, table, index string, args ...any) *T {
 }
 
 // all returns every row of table matching index and args, in index order.
-func all[T any](tx *memdb.Txn, table, index string, args ...any) []*T {
+func all[T any](tx *txn, table, index string, args ...any) []*T {
 	it, err := tx.Get(table, index, args...)
 	if err != nil {
 		return nil
@@ -37,6 +33,6 @@ func all[T any](tx *memdb.Txn, table, index string, args ...any) []*T {
 
 // insert stores a row; errors here mean a schema bug, so they are returned
 // as internal failures by the caller.
-func insert(tx *memdb.Txn, table string, obj any) error {
+func insert(tx *txn, table string, obj any) error {
 	return tx.Insert(table, obj)
 }

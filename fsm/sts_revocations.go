@@ -2,8 +2,6 @@ package fsm
 
 import (
 	"time"
-
-	"github.com/hashicorp/go-memdb"
 )
 
 // Session revocation (commands 420-429). STS sessions are sealed tokens
@@ -42,7 +40,7 @@ type RevokeSessions struct {
 	Before        time.Time
 }
 
-func applyRevokeSessions(tx *memdb.Txn, env Env, cmd *RevokeSessions) (any, error) {
+func applyRevokeSessions(tx *txn, env Env, cmd *RevokeSessions) (any, error) {
 	switch cmd.PrincipalType {
 	case EntityUser:
 		if userByID(tx, cmd.AccountID, cmd.PrincipalID) == nil {

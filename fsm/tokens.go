@@ -71,7 +71,7 @@ type CreateToken struct {
 	Token Token
 }
 
-func applyCreateToken(tx *memdb.Txn, env Env, cmd *CreateToken) (any, error) {
+func applyCreateToken(tx *txn, env Env, cmd *CreateToken) (any, error) {
 	t := cmd.Token
 	if first[Token](tx, tableTokens, "id", t.HMAC) != nil {
 		return nil, iamerr.New(iamerr.Conflict, "cannot create a token with a duplicate ID")
@@ -95,7 +95,7 @@ type RevokeToken struct {
 	Orphan   bool // revoke-orphan: children become orphans instead
 }
 
-func applyRevokeToken(tx *memdb.Txn, env Env, cmd *RevokeToken) (any, error) {
+func applyRevokeToken(tx *txn, env Env, cmd *RevokeToken) (any, error) {
 	t := first[Token](tx, tableTokens, "accessor", cmd.Accessor)
 	if t == nil {
 		return nil, nil // revoking a revoked token is not an error in Vault
@@ -103,7 +103,7 @@ func applyRevokeToken(tx *memdb.Txn, env Env, cmd *RevokeToken) (any, error) {
 	return nil, revokeTree(tx, t, cmd.Orphan)
 }
 
-func revokeTree(tx *memdb.Txn, t *Token, orphanChildren bool) error {
+func revokeTree(tx *txn, t *Token, orphanChildren bool) error {
 	for _, child := range all[Token](tx, tableTokens, "parent", t.Accessor) {
 		if orphanChildren {
 			c := *child
@@ -129,7 +129,7 @@ type RenewToken struct {
 	Time       time.Time
 }
 
-func applyRenewToken(tx *memdb.Txn, env Env, cmd *RenewToken) (any, error) {
+func applyRenewToken(tx *txn, env Env, cmd *RenewToken) (any, error) {
 	t := first[Token](tx, tableTokens, "accessor", cmd.Accessor)
 	if t == nil || t.Expired(cmd.Time) {
 		return nil, iamerr.New(iamerr.Denied, "invalid token")
@@ -152,7 +152,7 @@ type UseToken struct {
 	Accessor string
 }
 
-func applyUseToken(tx *memdb.Txn, env Env, cmd *UseToken) (any, error) {
+func applyUseToken(tx *txn, env Env, cmd *UseToken) (any, error) {
 	t := first[Token](tx, tableTokens, "accessor", cmd.Accessor)
 	if t == nil {
 		return nil, iamerr.New(iamerr.Denied, "invalid token")
@@ -173,7 +173,7 @@ type TidyTokens struct {
 	Time time.Time
 }
 
-func applyTidyTokens(tx *memdb.Txn, env Env, cmd *TidyTokens) (any, error) {
+func applyTidyTokens(tx *txn, env Env, cmd *TidyTokens) (any, error) {
 	removed := 0
 	for _, t := range all[Token](tx, tableTokens, "id") {
 		if t.Expired(cmd.Time) {

@@ -58,7 +58,7 @@ func init() {
 	mountCleanups = append(mountCleanups, deleteMountUsers)
 }
 
-func deleteMountUsers(tx *memdb.Txn, m *AuthMount) error {
+func deleteMountUsers(tx *txn, m *AuthMount) error {
 	for _, u := range all[UserpassUser](tx, tableUserpassUsers, "accessor", m.Accessor) {
 		if err := tx.Delete(tableUserpassUsers, u); err != nil {
 			return err
@@ -83,7 +83,7 @@ type PutUserpassUser struct {
 	MustExist     bool      // password and policies paths never create
 }
 
-func applyPutUserpassUser(tx *memdb.Txn, env Env, cmd *PutUserpassUser) (any, error) {
+func applyPutUserpassUser(tx *txn, env Env, cmd *PutUserpassUser) (any, error) {
 	m := first[AuthMount](tx, tableAuthMounts, "accessor", cmd.MountAccessor)
 	if m == nil || m.Type != "userpass" {
 		return nil, iamerr.New(iamerr.NotFound, "no userpass mount with accessor %q", cmd.MountAccessor)
@@ -123,7 +123,7 @@ type DeleteUserpassUser struct {
 	Username      string
 }
 
-func applyDeleteUserpassUser(tx *memdb.Txn, env Env, cmd *DeleteUserpassUser) (any, error) {
+func applyDeleteUserpassUser(tx *txn, env Env, cmd *DeleteUserpassUser) (any, error) {
 	key := UserpassKey(cmd.MountAccessor, cmd.Username)
 	if l := first[LoginLockout](tx, tableLoginLockouts, "id", key); l != nil {
 		if err := tx.Delete(tableLoginLockouts, l); err != nil {
