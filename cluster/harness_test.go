@@ -91,10 +91,14 @@ cluster {
 func (n *testNode) gossipAddr() string { return n.cfg.Cluster.GossipAddress }
 func (n *testNode) url() string        { return n.cfg.APIAddr }
 
+// fastRaft shortens elections for tests. The lease equals the heartbeat
+// timeout (the longest raft allows): with a shorter one a leader on a
+// loaded CI machine stepped down on its own ("leadership lost while
+// committing log") and failed unrelated tests.
 func fastRaft(c *raft.Config) {
 	c.HeartbeatTimeout = 300 * time.Millisecond
 	c.ElectionTimeout = 300 * time.Millisecond
-	c.LeaderLeaseTimeout = 150 * time.Millisecond
+	c.LeaderLeaseTimeout = 300 * time.Millisecond
 }
 
 func fastGossip(c *memberlist.Config) {
