@@ -43,6 +43,8 @@ cluster {
   # heartbeat_timeout    = "500ms"
   # election_timeout     = "500ms"   # default: heartbeat_timeout
   # leader_lease_timeout = "500ms"   # default: heartbeat_timeout
+  # commit_timeout       = "5ms"     # idle leader tells followers the commit index after this;
+  #                                  # a follower answers a forwarded write once it applied it
   # Mutual TLS for the raft transport and node-to-node calls; all three or none.
   # The node-to-node calls use the API listener: they run over mutual TLS only
   # when that listener has TLS too (docs/cluster.md, "TLS between nodes").

@@ -132,7 +132,7 @@ func (n *Node) raftConfig() *raft.Config {
 	// waits for it to apply locally before answering (apply.go), so this is
 	// its extra latency at low load: 5 ms instead of the default 50 ms, at
 	// the cost of an empty AppendEntries per follower every 5-10 ms at idle.
-	c.CommitTimeout = 5 * time.Millisecond
+	c.CommitTimeout = config.DefaultCommitTimeout // commit_timeout
 	if n.cfg != nil && n.cfg.Cluster != nil {
 		tuneSnapshots(n.cfg.Cluster, c)
 		tuneTimeouts(n.cfg.Cluster, c)

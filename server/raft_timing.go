@@ -8,7 +8,7 @@ import (
 
 // tuneTimeouts applies the cluster block's heartbeat_timeout,
 // election_timeout and leader_lease_timeout (config.RaftTimeouts, defaults
-// 500 ms each) to c.
+// 500 ms each) and commit_timeout (default 5 ms, see raftConfig) to c.
 //
 // Why these defaults (hashicorp/raft v1.7.3, raft.go): when the leader
 // dies, the first survivor whose heartbeat timer fires asks for pre-votes,
@@ -27,4 +27,5 @@ import (
 func tuneTimeouts(cl *config.Cluster, c *raft.Config) {
 	t := cl.RaftTimeouts()
 	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = t.Heartbeat, t.Election, t.LeaderLease
+	c.CommitTimeout = t.Commit
 }

@@ -79,6 +79,7 @@ type Cluster struct {
 	HeartbeatTimeout   string `hcl:"heartbeat_timeout,optional"`
 	ElectionTimeout    string `hcl:"election_timeout,optional"`
 	LeaderLeaseTimeout string `hcl:"leader_lease_timeout,optional"`
+	CommitTimeout      string `hcl:"commit_timeout,optional"`
 }
 
 // DefaultMaxRequestSize is Vault's default max_request_size.

@@ -9,6 +9,12 @@ import "time"
 // later of them, so 1 s made failover about 2 s (docs/benchmarks.md).
 const DefaultHeartbeatTimeout = 500 * time.Millisecond
 
+// DefaultCommitTimeout is the default commit_timeout: how long the leader
+// waits without a new entry before it tells followers the commit index
+// (raft's default is 50 ms). A follower answers a write it forwarded only
+// once it has applied it, so this is that write's extra latency at low load.
+const DefaultCommitTimeout = 5 * time.Millisecond
+
 // minRaftTimeout is the smallest timeout hashicorp/raft accepts.
 const minRaftTimeout = 5 * time.Millisecond
 
@@ -23,6 +29,9 @@ type RaftTimeouts struct {
 	// LeaderLease: a leader that has not heard from a majority for this long
 	// steps down.
 	LeaderLease time.Duration
+	// Commit: the leader sends followers the commit index after this long
+	// without a new entry (randomised up to twice it).
+	Commit time.Duration
 }
 
 // RaftTimeouts returns the configured timings, defaults for unset keys.
@@ -32,6 +41,7 @@ func (c *Cluster) RaftTimeouts() RaftTimeouts {
 		Heartbeat:   hb,
 		Election:    durationOr(c.ElectionTimeout, hb),
 		LeaderLease: durationOr(c.LeaderLeaseTimeout, hb),
+		Commit:      durationOr(c.CommitTimeout, DefaultCommitTimeout),
 	}
 }
 
@@ -55,6 +65,11 @@ func (c *Cluster) validateRaftTimeouts(v *validator) {
 		if d, err := time.ParseDuration(f.val); err != nil || d < minRaftTimeout {
 			v.fail("cluster", f.key, "%s %q must be a duration of at least %s such as \"500ms\"", f.key, f.val, minRaftTimeout)
 			ok = false
+		}
+	}
+	if c.CommitTimeout != "" {
+		if d, err := time.ParseDuration(c.CommitTimeout); err != nil || d < time.Millisecond {
+			v.fail("cluster", "commit_timeout", "commit_timeout %q must be a duration of at least 1ms such as \"5ms\"", c.CommitTimeout)
 		}
 	}
 	if !ok {

@@ -18,12 +18,13 @@ func TestRaftTimeouts(t *testing.T) {
 		name, lines string
 		want        RaftTimeouts
 	}{
-		{"defaults", "", RaftTimeouts{500 * ms, 500 * ms, 500 * ms}},
-		{"heartbeat only: the others follow it", `heartbeat_timeout = "2s"`, RaftTimeouts{2 * time.Second, 2 * time.Second, 2 * time.Second}},
+		{"defaults", "", RaftTimeouts{500 * ms, 500 * ms, 500 * ms, 5 * ms}},
+		{"heartbeat only: the others follow it", `heartbeat_timeout = "2s"`, RaftTimeouts{2 * time.Second, 2 * time.Second, 2 * time.Second, 5 * ms}},
 		{"all three", "heartbeat_timeout = \"1s\"\nelection_timeout = \"1500ms\"\nleader_lease_timeout = \"500ms\"",
-			RaftTimeouts{time.Second, 1500 * ms, 500 * ms}},
-		{"lease shorter than the default heartbeat", `leader_lease_timeout = "100ms"`, RaftTimeouts{500 * ms, 500 * ms, 100 * ms}},
-		{"election longer than the default heartbeat", `election_timeout = "3s"`, RaftTimeouts{500 * ms, 3 * time.Second, 500 * ms}},
+			RaftTimeouts{time.Second, 1500 * ms, 500 * ms, 5 * ms}},
+		{"lease shorter than the default heartbeat", `leader_lease_timeout = "100ms"`, RaftTimeouts{500 * ms, 500 * ms, 100 * ms, 5 * ms}},
+		{"election longer than the default heartbeat", `election_timeout = "3s"`, RaftTimeouts{500 * ms, 3 * time.Second, 500 * ms, 5 * ms}},
+		{"commit timeout", `commit_timeout = "50ms"`, RaftTimeouts{500 * ms, 500 * ms, 500 * ms, 50 * ms}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +57,8 @@ func TestRaftTimeoutsRejected(t *testing.T) {
 		{"lease longer than the default heartbeat", `leader_lease_timeout = "1s"`,
 			`leader_lease_timeout "1s" must not be longer than heartbeat_timeout (500ms, the default)`},
 		{"a number, not a duration", `heartbeat_timeout = 500`, `heartbeat_timeout "500" must be a duration`},
+		{"commit timeout not a duration", `commit_timeout = "soon"`, `config.hcl:15: commit_timeout "soon" must be a duration of at least 1ms`},
+		{"commit timeout too short", `commit_timeout = "100us"`, `commit_timeout "100us" must be a duration of at least 1ms`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
