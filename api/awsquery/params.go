@@ -31,29 +31,85 @@ func NewParams(values map[string]string) *Params {
 // one map. A key sent twice is refused: which value the signature covered
 // and which one a handler would read must not differ.
 func parseForm(rawQuery string, body []byte, form bool) (map[string]string, error) {
-	values := map[string]string{}
-	add := func(raw string) error {
-		q, err := url.ParseQuery(raw)
-		if err != nil {
-			return queryError("The request's parameters are malformed: %v.", err)
-		}
-		for k, vs := range q {
-			if _, dup := values[k]; dup || len(vs) > 1 {
-				return queryError("The parameter %s appears more than once.", clip(k))
-			}
-			values[k] = vs[0]
-		}
-		return nil
+	raw := ""
+	if form {
+		raw = string(body)
 	}
-	if err := add(rawQuery); err != nil {
+	values := make(map[string]string, strings.Count(rawQuery, "&")+strings.Count(raw, "&")+2)
+	if err := addPairs(values, rawQuery); err != nil {
 		return nil, err
 	}
 	if form {
-		if err := add(string(body)); err != nil {
+		if err := addPairs(values, raw); err != nil {
 			return nil, err
 		}
 	}
 	return values, nil
+}
+
+// maxDirectPairs is where addPairs hands a string to url.ParseQuery, which
+// enforces Go's own limit on the number of parameters.
+const maxDirectPairs = 1000
+
+// addPairs adds the pairs of raw to values, reading them as url.ParseQuery
+// does ('&' separates, '+' is a space, a pair without '=' has an empty
+// value) and failing where it fails, but straight into the map handlers
+// read: no url.Values with a slice per value, on every request. A string
+// with ';' (which url.ParseQuery refuses) or very many pairs goes through
+// url.ParseQuery itself, for its exact error.
+func addPairs(values map[string]string, raw string) error {
+	if strings.IndexByte(raw, ';') >= 0 || strings.Count(raw, "&") >= maxDirectPairs {
+		return addParsed(values, raw)
+	}
+	var malformed error
+	dup, repeated := "", false
+	for raw != "" {
+		var seg string
+		seg, raw, _ = strings.Cut(raw, "&")
+		if seg == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(seg, "=")
+		k, err := url.QueryUnescape(k)
+		if err == nil {
+			v, err = url.QueryUnescape(v)
+		}
+		if err != nil {
+			if malformed == nil {
+				malformed = err
+			}
+			continue
+		}
+		if _, seen := values[k]; seen {
+			if !repeated {
+				dup, repeated = k, true
+			}
+			continue
+		}
+		values[k] = v
+	}
+	if malformed != nil {
+		return queryError("The request's parameters are malformed: %v.", malformed)
+	}
+	if repeated {
+		return queryError("The parameter %s appears more than once.", clip(dup))
+	}
+	return nil
+}
+
+// addParsed is addPairs through url.ParseQuery.
+func addParsed(values map[string]string, raw string) error {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return queryError("The request's parameters are malformed: %v.", err)
+	}
+	for k, vs := range q {
+		if _, dup := values[k]; dup || len(vs) > 1 {
+			return queryError("The parameter %s appears more than once.", clip(k))
+		}
+		values[k] = vs[0]
+	}
+	return nil
 }
 
 func queryError(format string, args ...any) error {
