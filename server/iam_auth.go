@@ -151,8 +151,7 @@ func (n *Node) authenticateAWS(st *fsm.State, r *http.Request, body []byte, serv
 	if err := checkKeyLock(k.AccessKeyID, failures, now); err != nil { // sig_lockout.go
 		return nil, err
 	}
-	key := n.iam.keys().KeyFor(s, secret)
-	if err := s.Verify(key, service, now); err != nil {
+	if err := n.iam.keys().Verify(s, secret, service, now); err != nil {
 		n.noteSigFailure(r.Context(), k.AccessKeyID, err, now)
 		return nil, err
 	}

@@ -17,8 +17,7 @@ func benchVerify(b *testing.B, c captured, service string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		key := keys.Get(s.AccessKeyID, secrets[s.AccessKeyID], s.ScopeDate, s.Region, s.Service)
-		if err := s.Verify(key, service, t0); err != nil {
+		if err := keys.Verify(s, secrets[s.AccessKeyID], service, t0); err != nil {
 			b.Fatal(err)
 		}
 	}

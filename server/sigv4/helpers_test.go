@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -127,6 +128,7 @@ func creds(id string) aws.Credentials {
 var errUnknownKey = errors.New("unknown access key")
 
 // verify runs what a handler would: Parse, look up the secret, Verify.
+// KeyCache.Verify (a cached key, reused HMAC states) must decide the same.
 func verify(c captured, service string, now time.Time) error {
 	s, err := sigv4.Parse(c.r, c.body)
 	if err != nil {
@@ -136,8 +138,16 @@ func verify(c captured, service string, now time.Time) error {
 	if !ok {
 		return errUnknownKey
 	}
-	return s.Verify(sigv4.SigningKey(sec, s.ScopeDate, s.Region, s.Service), service, now)
+	err = s.Verify(sigv4.SigningKey(sec, s.ScopeDate, s.Region, s.Service), service, now)
+	for range 2 { // a miss, then a hit on a reused state
+		if cerr := testKeys.Verify(s, sec, service, now); codeOf(cerr) != codeOf(err) {
+			return fmt.Errorf("KeyCache.Verify says %v, Verify says %v", cerr, err)
+		}
+	}
+	return err
 }
+
+var testKeys = sigv4.NewKeyCache(64)
 
 // codeOf returns the AWS code of err, "" for nil, or err's text otherwise.
 func codeOf(err error) string {

@@ -1,9 +1,12 @@
 package sigv4
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
+	"hash"
 	"hash/maphash"
 	"sync"
+	"time"
 )
 
 // KeyCache memoises SigningKey. A key depends on the secret, day, region and
@@ -14,7 +17,8 @@ import (
 // secret itself, so the cache holds no secret, and a rotated secret simply
 // misses (the stale entry ages out). The cache is split into shards, each with
 // its own lock, so concurrent hits on different keys do not contend on one
-// mutex; a hit takes a read lock only.
+// mutex; a hit takes a read lock only. Each key keeps HMAC states keyed with
+// it for Verify to reuse.
 type KeyCache struct {
 	seed     maphash.Seed
 	perShard int
@@ -23,7 +27,15 @@ type KeyCache struct {
 
 type keyShard struct {
 	mu sync.RWMutex
-	m  map[cacheKey][]byte
+	m  map[cacheKey]*cachedKey
+}
+
+// cachedKey is a signing key with HMAC states keyed with it, reset and
+// reused between requests: hmac.New would set up the same key again, at
+// five allocations, for every request.
+type cachedKey struct {
+	key  []byte
+	macs sync.Pool // of hash.Hash
 }
 
 type cacheKey struct {
@@ -43,7 +55,7 @@ func NewKeyCache(size int) *KeyCache {
 	}
 	c := &KeyCache{seed: maphash.MakeSeed(), perShard: size / n, shards: make([]keyShard, n)}
 	for i := range c.shards {
-		c.shards[i].m = make(map[cacheKey][]byte)
+		c.shards[i].m = make(map[cacheKey]*cachedKey)
 	}
 	return c
 }
@@ -51,28 +63,38 @@ func NewKeyCache(size int) *KeyCache {
 // Get returns SigningKey(secret, date, region, service), computing it on a
 // miss. The returned slice is shared: callers must not modify it.
 func (c *KeyCache) Get(akid, secret, date, region, service string) []byte {
-	return c.get(false, akid, secret, date, region, service)
+	return c.get(false, akid, secret, date, region, service).key
 }
 
-// KeyFor returns the signing key s was made with, given the secret of
-// s.AccessKeyID: SigV4's, or OUTSCALE's for an OSC4 signature.
-func (c *KeyCache) KeyFor(s *Signed, secret string) []byte {
-	return c.get(s.OSC4, s.AccessKeyID, secret, s.ScopeDate, s.Region, s.Service)
+// Verify is s.Verify with the key s was made with (SigV4's, or OUTSCALE's
+// for an OSC4 signature), given the secret of s.AccessKeyID, from the
+// cache, and a reused HMAC state keyed with it.
+func (c *KeyCache) Verify(s *Signed, secret, service string, now time.Time) error {
+	if err := s.precheck(service, now); err != nil {
+		return err
+	}
+	k := c.get(s.OSC4, s.AccessKeyID, secret, s.ScopeDate, s.Region, s.Service)
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
+	err := s.checkSignature(m)
+	k.macs.Put(m)
+	return err
 }
 
-func (c *KeyCache) get(osc4 bool, akid, secret, date, region, service string) []byte {
+func (c *KeyCache) get(osc4 bool, akid, secret, date, region, service string) *cachedKey {
 	// Copying into a stack buffer avoids a heap copy of the secret for any
 	// secret up to 64 bytes (AWS's are 40).
 	var buf [64]byte
 	k := cacheKey{akid: akid, date: date, region: region, service: service, osc4: osc4, secret: sha256.Sum256(append(buf[:0], secret...))}
 	sh := &c.shards[maphash.String(c.seed, akid)%uint64(len(c.shards))]
 	sh.mu.RLock()
-	key, ok := sh.m[k]
+	ck, ok := sh.m[k]
 	sh.mu.RUnlock()
 	if ok {
-		return key
+		return ck
 	}
-	key = signingKey(osc4, secret, date, region, service)
+	ck = &cachedKey{key: signingKey(osc4, secret, date, region, service)}
+	ck.macs.New = func() any { return hmac.New(sha256.New, ck.key) }
 	sh.mu.Lock()
 	if len(sh.m) >= c.perShard {
 		// Evict an arbitrary entry (map order is unspecified). Keys go stale
@@ -82,9 +104,9 @@ func (c *KeyCache) get(osc4 bool, akid, secret, date, region, service string) []
 			break
 		}
 	}
-	sh.m[k] = key
+	sh.m[k] = ck
 	sh.mu.Unlock()
-	return key
+	return ck
 }
 
 // Len reports how many keys the cache holds.

@@ -3,6 +3,7 @@ package sigv4_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -59,6 +60,49 @@ func TestKeyCacheConcurrent(t *testing.T) {
 				got := c.Get(id, secret+id, "20261123", region, "sts")
 				if !bytes.Equal(got, sigv4.SigningKey(secret+id, "20261123", region, "sts")) {
 					t.Errorf("%s: wrong key", id)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestKeyCacheVerifyConcurrent is meant for -race: goroutines share one
+// cached key's HMAC states, good and forged signatures interleaved, and
+// each state must start clean (a leftover write would fail good ones).
+func TestKeyCacheVerifyConcurrent(t *testing.T) {
+	srv := newCaptureServer(t)
+	good := srv.do(t, sdkPOST(t, srv, formIAM, akid, "iam"))
+	forged := srv.do(t, sdkPOST(t, srv, formIAM, akid, "iam"))
+	auth := forged.r.Header.Get("Authorization") // ends with the signature: change its last digit
+	last := "0"
+	if strings.HasSuffix(auth, last) {
+		last = "1"
+	}
+	forged.r.Header.Set("Authorization", auth[:len(auth)-1]+last)
+	sg, err := sigv4.Parse(good.r, good.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, err := sigv4.Parse(forged.r, forged.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sigv4.NewKeyCache(8)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 300 {
+				if (i+g)%3 == 0 {
+					if err := c.Verify(sf, secret, "iam", t0); codeOf(err) != "SignatureDoesNotMatch" {
+						t.Errorf("forged signature: %v", err)
+						return
+					}
+				} else if err := c.Verify(sg, secret, "iam", t0); err != nil {
+					t.Errorf("good signature: %v", err)
 					return
 				}
 			}

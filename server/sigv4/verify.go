@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"time"
 )
 
@@ -43,6 +44,14 @@ func hmacSHA256(key []byte, data string) []byte {
 // a key derived from the client's own scope verifies whatever service the
 // client named: skipping it would let an STS-scoped signature act on IAM.
 func (s *Signed) Verify(signingKey []byte, service string, now time.Time) error {
+	if err := s.precheck(service, now); err != nil {
+		return err
+	}
+	return s.checkSignature(hmac.New(sha256.New, signingKey))
+}
+
+// precheck is Verify up to the signature: service, Parse's problems, time.
+func (s *Signed) precheck(service string, now time.Time) error {
 	if s.Service != service {
 		return errMismatch("Credential should be scoped to correct service: '%s'.", service)
 	}
@@ -53,10 +62,16 @@ func (s *Signed) Verify(signingKey []byte, service string, now time.Time) error 
 	if err := s.checkTime(now.UTC()); err != nil {
 		return err
 	}
-	m := hmac.New(sha256.New, signingKey)
+	return nil
+}
+
+// checkSignature compares the signature with the HMAC of the string to
+// sign; m is HMAC-SHA256 keyed with the signing key, fresh or reset.
+func (s *Signed) checkSignature(m hash.Hash) error {
 	m.Write(s.stringToSign)
+	var sum [sha256.Size]byte
 	var want [2 * sha256.Size]byte
-	hex.Encode(want[:], m.Sum(nil))
+	hex.Encode(want[:], m.Sum(sum[:0]))
 	// Constant time, so that response timing reveals nothing about how much
 	// of a forged signature was right.
 	if !hmac.Equal(want[:], []byte(s.Signature)) {
