@@ -126,7 +126,7 @@ func (b *bench) runPhases() {
 	enabled := func(r row) bool {
 		return b.o.phases[r.group] || (r.group == "read" && b.o.phases["vault"] && r.ref == "") || (r.name == "iamd no-op" && (b.o.phases["read"] || b.o.phases["vault"]))
 	}
-	fmt.Printf("%-28s %7s %10s %9s %9s %7s %9s %9s\n", "phase", "clients", "ops/s", "p50", "p99", "errors", "vs etcd", "vs no-op")
+	fmt.Printf("%-28s %7s %10s %9s %9s %7s %9s %9s %9s %9s\n", "phase", "clients", "ops/s", "p50", "p99", "errors", "vs etcd", "vs no-op", "srv CPU", "load CPU")
 	for _, n := range b.o.clients {
 		b.runID++
 		got := map[string]result{}
@@ -142,7 +142,9 @@ func (b *bench) runPhases() {
 			if r.group == "write" && r.ref != "" {
 				before = b.scrape()
 			}
+			srv0, self0 := b.serverCPU(r), selfCPUTime()
 			res := closedLoop(n, b.o.duration, r.fn)
+			srvCPU, selfCPU := perOp(b.serverCPU(r)-srv0, res), perOp(selfCPUTime()-self0, res)
 			note := ""
 			if before != nil {
 				note = batchNote(before, b.scrape())
@@ -158,7 +160,7 @@ func (b *bench) runPhases() {
 			if no, ok := got["iamd no-op"]; ok && r.noop && no.opsPerSec() > 0 {
 				vsNoop = fmt.Sprintf("%.2fx", res.opsPerSec()/no.opsPerSec())
 			}
-			fmt.Printf("%-28s %7d %10.0f %9s %9s %7d %9s %9s\n", r.name, n, res.opsPerSec(), fmtDur(res.p50), fmtDur(res.p99), res.errs, vsRef, vsNoop)
+			fmt.Printf("%-28s %7d %10.0f %9s %9s %7d %9s %9s %9s %9s\n", r.name, n, res.opsPerSec(), fmtDur(res.p50), fmtDur(res.p99), res.errs, vsRef, vsNoop, srvCPU, selfCPU)
 			if note != "" {
 				fmt.Printf("    %s\n", note)
 			}
@@ -171,6 +173,32 @@ func (b *bench) runPhases() {
 	if b.o.keep {
 		saveDiagnostics(b.ic, b.dir)
 	}
+}
+
+// serverCPU is the CPU time used so far by the servers row r sends to:
+// the three etcd members for etcd rows, the three iamd nodes otherwise.
+func (b *bench) serverCPU(r row) time.Duration {
+	var t time.Duration
+	if strings.HasPrefix(r.name, "etcd ") {
+		for _, m := range b.ec.members {
+			t += m.proc.cpuTime()
+		}
+		return t
+	}
+	for _, n := range b.ic.nodes {
+		t += n.proc.cpuTime()
+	}
+	return t
+}
+
+// perOp is CPU time per successful request: what one request costs the
+// servers (or the load generator), which the other load on a shared
+// machine changes far less than it changes ops/s.
+func perOp(cpu time.Duration, res result) string {
+	if res.ok == 0 || cpu <= 0 {
+		return ""
+	}
+	return fmtDur(cpu / time.Duration(res.ok))
 }
 
 // saveDiagnostics keeps every node's /v1/sys/metrics and allocation profile
