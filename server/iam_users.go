@@ -18,9 +18,11 @@ import (
 // NoSuchEntity when it does not exist (after authorization).
 func (n *Node) targetUser(c *AWSCaller, action, name string) (*fsm.IAMUser, error) {
 	u := n.State().IAMUser(c.AccountID, name)
-	arn := iamArn(c.AccountID, "user", "/", name)
+	var arn string
 	if u != nil {
 		arn = UserArn(u)
+	} else {
+		arn = iamArn(c.AccountID, "user", "/", name)
 	}
 	if err := n.AuthorizeIAM(c, action, arn); err != nil {
 		return nil, err
