@@ -37,7 +37,8 @@ func registerWriteThenFail(t *testing.T) {
 // (plain, audited, and an approved command that fails when carried out),
 // commands held for approval, a refused TOTP code that still counts,
 // audit switched off and on and a file device enabled and disabled in the
-// middle, entries that do not decode, and raft's own entries.
+// middle, an audit event, entries that do not decode, and raft's own
+// entries.
 func groupCommitScript(t *testing.T, auditFile string) []*raft.Log {
 	const acct = "123456789012"
 	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
@@ -100,6 +101,8 @@ func groupCommitScript(t *testing.T, auditFile string) []*raft.Log {
 	audited(CmdPutAccountSecurity, PutAccountSecurity{AuditEnabled: &yes}, "")
 	add(Encode(cmdWriteThenFail, writeThenFail{Key: "plain-2"}))
 	audited(CmdCreateUser, CreateUser{User: user("carol")}, "") // exists
+	add(Encode(CmdAuditEvent, AuditEvent{Meta: AuditMeta{Time: at, Node: "n1", SourceIP: "192.0.2.1"}, Action: "auth.signature",
+		Target: "AKIABAD", Error: "denied"})) // a plain command that writes its own entry
 	audited(CmdDisableAudit, DisableAuditDevice{Path: "file/"}, "")
 	audited(CmdCreateUser, CreateUser{User: user("dave")}, "") // logged, not exported
 	add([]byte{0}, nil)                                        // too short to decode
@@ -206,9 +209,9 @@ func checkGroupCommitScript(t *testing.T, results []string, snapshot, exported [
 		17: `"Status":"approved"`,
 		20: "refused after writing unlogged",
 		22: "refused after writing plain-2",
-		26: "log entry too short",
-		27: "unknown command type",
-		28: "<nil>",
+		27: "log entry too short",
+		28: "unknown command type",
+		29: "<nil>",
 	} {
 		if !strings.Contains(results[i-1], want) {
 			t.Errorf("entry %d: %s, want %q in it", i, results[i-1], want)
@@ -246,7 +249,7 @@ func checkGroupCommitScript(t *testing.T, results []string, snapshot, exported [
 		t.Errorf("audit log has carol's creation, made while logging was off: %s", log)
 	}
 	file := string(exported)
-	if !strings.Contains(file, `"target":"bob"`) || strings.Contains(file, `"target":"dave"`) ||
+	if !strings.Contains(file, `"target":"bob"`) || !strings.Contains(file, `"target":"AKIABAD"`) || strings.Contains(file, `"target":"dave"`) ||
 		strings.Contains(file, `"target":"corp"`) {
 		t.Errorf("audit file should hold what was applied while the device was enabled:\n%s", file)
 	}
