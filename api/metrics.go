@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"iamd/api/awsquery"
 	"iamd/internal/telemetry"
 	"iamd/server"
 )
@@ -47,7 +48,7 @@ func classify(c echo.Context) (dialect, action string) {
 	case strings.HasPrefix(path, "/v1/"):
 		dialect = "vault"
 	default:
-		return "aws", awsActions.label(awsAction(req))
+		return "aws", awsActions.label(awsAction(c))
 	}
 	route := c.Path()
 	if route == "" || c.Response().Status == http.StatusNotFound && !strings.HasPrefix(route, "/v1/auth/") {
@@ -56,20 +57,16 @@ func classify(c echo.Context) (dialect, action string) {
 	return dialect, req.Method + " " + route
 }
 
-// awsAction reads the Action of a query-API request from what has already
-// been parsed (the handler parses the form), or from the URL query.
-func awsAction(req *http.Request) string {
-	if req.PostForm != nil {
-		if a := req.PostForm.Get("Action"); a != "" {
-			return a
-		}
+// awsAction is the Action the query-API handler read (body or query), or,
+// for a request that did not reach it, the Action in the URL query.
+func awsAction(c echo.Context) string {
+	if a, ok := c.Get(awsquery.ActionKey).(string); ok {
+		return a
 	}
-	if req.Form != nil {
-		if a := req.Form.Get("Action"); a != "" {
-			return a
-		}
+	if q := c.Request().URL.RawQuery; q != "" {
+		return c.Request().URL.Query().Get("Action")
 	}
-	return req.URL.Query().Get("Action")
+	return ""
 }
 
 // actionLabels bounds the label values a client can create: action names

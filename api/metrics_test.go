@@ -109,8 +109,14 @@ func TestAWSActionLabelsAreBounded(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+	// The Action of a form body, as the SDKs send it, labels the request too.
+	resp, err := http.Post(d.URL+"/", "application/x-www-form-urlencoded", strings.NewReader("Action=ListUsers&Version=2010-05-08"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	_, body := get(t, d.URL+"/v1/sys/metrics", d.RootToken)
-	if !strings.Contains(body, `action="GetUser"`) || !strings.Contains(body, `action="other"`) {
+	if !strings.Contains(body, `action="GetUser"`) || !strings.Contains(body, `action="ListUsers"`) || !strings.Contains(body, `action="other"`) {
 		t.Fatalf("aws actions not labelled as expected:\n%s", grepLines(body, "dialect=\"aws\""))
 	}
 	if strings.Contains(body, "bad-name") || strings.Contains(body, strings.Repeat("A", 80)) {
