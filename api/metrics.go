@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"iamd/api/awsquery"
 	"iamd/internal/telemetry"
 	"iamd/server"
 )
@@ -57,14 +56,16 @@ func classify(c echo.Context) (dialect, action string) {
 	return dialect, req.Method + " " + route
 }
 
-// awsAction is the Action the query-API handler read (body or query), or,
-// for a request that did not reach it, the Action in the URL query.
+// awsAction is the Action the query-API handler read from the body or
+// the query (its own form parse is not in the request's Form), or, for a
+// request that did not reach it, the Action in the URL query.
 func awsAction(c echo.Context) string {
-	if a, ok := c.Get(awsquery.ActionKey).(string); ok {
-		return a
+	req := c.Request()
+	if ri := server.RequestInfoFrom(req.Context()); ri != nil && ri.Action != "" {
+		return ri.Action
 	}
-	if q := c.Request().URL.RawQuery; q != "" {
-		return c.Request().URL.Query().Get("Action")
+	if req.URL.RawQuery != "" {
+		return req.URL.Query().Get("Action")
 	}
 	return ""
 }

@@ -17,10 +17,14 @@ import (
 // path attaches to every audited command, and the audit operations.
 
 // RequestInfo is what a node knows about the request being served. The wire
-// layer creates it (api.requestInfo); authentication fills in the caller.
+// layer creates it (api.requestContext); authentication fills in the caller.
 type RequestInfo struct {
 	RequestID string
 	SourceIP  string
+	// Action is the operation as the dialect that parsed the request names
+	// it (the AWS query API's Action), for the request metrics. Only the
+	// goroutine serving the request sets and reads it.
+	Action string
 
 	mu        sync.Mutex
 	principal string
@@ -37,6 +41,9 @@ type requestInfoKey struct{}
 func WithRequestInfo(ctx context.Context, requestID, sourceIP string) context.Context {
 	return context.WithValue(ctx, requestInfoKey{}, &RequestInfo{RequestID: requestID, SourceIP: sourceIP})
 }
+
+// RequestInfoFrom returns the request's info, nil outside a request.
+func RequestInfoFrom(ctx context.Context) *RequestInfo { return requestInfoFrom(ctx) }
 
 func requestInfoFrom(ctx context.Context) *RequestInfo {
 	ri, _ := ctx.Value(requestInfoKey{}).(*RequestInfo)

@@ -13,11 +13,6 @@ import (
 	"iamd/server"
 )
 
-// ActionKey is the echo context key under which the handler leaves the
-// Action it read from the query and form, for the request metrics: the
-// form it parses itself is not in the http.Request's Form.
-const ActionKey = "iamd.aws_action"
-
 // indexHeader carries the Raft index of a write, as on /v1 (the consistency
 // middleware in package api reads it back for read-your-writes).
 const indexHeader = "X-Iamd-Index"
@@ -60,7 +55,9 @@ func (a *api) serve(c echo.Context) error {
 		return writeError(w, IAMNamespace, requestID, err)
 	}
 	action, version := values["Action"], values["Version"]
-	c.Set(ActionKey, action) // for the request metrics (package api)
+	if ri := server.RequestInfoFrom(req.Context()); ri != nil {
+		ri.Action = action // for the request metrics (package api)
+	}
 	d, h := resolve(version, action)
 	ns, service := IAMNamespace, ""
 	if d != nil {
