@@ -44,7 +44,7 @@ func BenchmarkSignedGetUser(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					r := req.Clone(req.Context())
-					r.Body = nopCloser{strings.NewReader(body)}
+					r.Body, r.ContentLength = nopCloser{strings.NewReader(body)}, int64(len(body))
 					w := httptest.NewRecorder()
 					h.ServeHTTP(w, r)
 					if w.Code != 200 {

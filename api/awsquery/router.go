@@ -102,6 +102,22 @@ func (a *api) readBody(w http.ResponseWriter, req *http.Request) ([]byte, error)
 	if req.ContentLength > a.maxRequestSize {
 		return nil, tooLarge(a.maxRequestSize)
 	}
+	if req.ContentLength >= 0 {
+		// The length is known (what every SDK sends) and the server's body
+		// stops there: one buffer of that size, no limit reader.
+		n := req.ContentLength
+		body := make([]byte, n, n+1) // the extra byte reads the end of the body
+		_, err := io.ReadFull(req.Body, body)
+		if err == nil {
+			if _, err = req.Body.Read(body[n : n+1]); err == io.EOF {
+				return body, nil
+			}
+		}
+		if err == nil {
+			err = errors.New("body longer than its Content-Length")
+		}
+		return nil, errorWithCode(iamerr.Invalid, "InvalidQueryParameter", "The request body could not be read: %v", err)
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, a.maxRequestSize))
 	if err != nil {
 		var mbe *http.MaxBytesError

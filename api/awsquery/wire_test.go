@@ -1,6 +1,7 @@
 package awsquery_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -64,6 +65,21 @@ func TestBodyLimitAndContentType(t *testing.T) {
 	if r := signedPost(t, small, d.AccessKey, d.SecretKey, "iam", timeZero, form("Action", "ListUsers", "Version", "2010-05-08")); r.Status != 200 {
 		t.Fatalf("small request: %d %s", r.Status, r.Body)
 	}
+	// A body without a Content-Length (chunked) is read to its end, within
+	// the same limit.
+	chunked := func(body string) rawResponse {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/", io.MultiReader(strings.NewReader(body)))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		sign(t, req, body, aws.Credentials{AccessKeyID: d.AccessKey, SecretAccessKey: d.SecretKey}, time.Now())
+		if req.ContentLength != 0 {
+			t.Fatalf("request has a length: %d", req.ContentLength)
+		}
+		return do(t, req)
+	}
+	if r := chunked("Action=ListUsers&Version=2010-05-08"); r.Status != 200 || !strings.Contains(r.Body, "<ListUsersResult>") {
+		t.Fatalf("chunked body: %d %s", r.Status, r.Body)
+	}
+	chunked("Action=ListUsers&Version=2010-05-08&Pad="+strings.Repeat("x", 2000)).wantError(t, 413, "RequestEntityTooLarge")
 	// A body of another content type carries no parameters.
 	body := "Action=ListUsers&Version=2010-05-08"
 	req, _ := http.NewRequest(http.MethodPost, d.URL+"/", strings.NewReader(body))
