@@ -160,12 +160,36 @@ func (a *API) deleteEnforcement(r *Request) (*Response, error) {
 	return nil, a.node.DeleteLoginEnforcement(r.Context, r.Param("name"))
 }
 
+// enforcementInfo is enforcementData as a struct, for the key_info of a
+// LIST: encoding/json writes a struct with no map to build and no keys to
+// sort per entry, which made a LIST cost twice a read. The fields are in
+// the map's key order, so the bytes are the same (mfa_internal_test.go).
+type enforcementInfo struct {
+	AuthMethodAccessors []string `json:"auth_method_accessors"`
+	AuthMethodTypes     []string `json:"auth_method_types"`
+	ID                  string   `json:"id"`
+	IdentityEntityIDs   []string `json:"identity_entity_ids"`
+	IdentityGroupIDs    []string `json:"identity_group_ids"`
+	MFAMethodIDs        []string `json:"mfa_method_ids"`
+	Name                string   `json:"name"`
+	NamespaceID         string   `json:"namespace_id"`
+	NamespacePath       string   `json:"namespace_path"`
+}
+
+func enforcementInfoOf(e *fsm.LoginEnforcement) *enforcementInfo {
+	return &enforcementInfo{
+		AuthMethodAccessors: emptyIfNil(e.AuthMethodAccessors), AuthMethodTypes: emptyIfNil(e.AuthMethodTypes),
+		ID: e.ID, IdentityEntityIDs: emptyIfNil(e.IdentityEntityIDs), IdentityGroupIDs: emptyIfNil(e.IdentityGroupIDs),
+		MFAMethodIDs: emptyIfNil(e.MFAMethodIDs), Name: e.Name, NamespaceID: rootNamespace, NamespacePath: "",
+	}
+}
+
 func (a *API) listEnforcements(r *Request) (*Response, error) {
 	var keys []string
 	info := map[string]any{}
 	for _, e := range a.node.State().LoginEnforcements() {
 		keys = append(keys, e.Name)
-		info[e.Name] = enforcementData(e)
+		info[e.Name] = enforcementInfoOf(e)
 	}
 	return listResponse(keys, info), nil
 }
