@@ -25,8 +25,14 @@ func RegisterSecurity(a *API) {
 	}
 }
 
-// RequestID is the id of the request c serves, as its answer reports it.
-func RequestID(c echo.Context) string { return requestID(c) }
+// RequestID is the id for the request c serves, for package api to put in
+// its context: the one an answer already reported, if any, or a new one.
+func RequestID(c echo.Context) string {
+	if id, ok := c.Get(requestIDKey).(string); ok {
+		return id
+	}
+	return server.NewRequestID()
+}
 
 func (a *API) auditRoutes() []Route {
 	return []Route{

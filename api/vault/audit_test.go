@@ -100,7 +100,7 @@ func TestAuditLogRecordsEachActionClassOnce(t *testing.T) {
 			t.Errorf("action %s: %d entries, want %d (all: %v)", action, got[action], want, got)
 		}
 	}
-	var sawEntity, sawChild bool
+	var sawEntity, sawChild, sawCreateID bool
 	for _, l := range lines[1:] { // lines[0] is cluster.init, from no request
 		if l.RequestID == "" || l.SourceIP != "127.0.0.1" || l.Node != "dev" || l.TokenHMAC == "" {
 			t.Errorf("entry lacks request metadata: %+v", l)
@@ -110,10 +110,13 @@ func TestAuditLogRecordsEachActionClassOnce(t *testing.T) {
 			sawEntity = l.Target == "alice" && l.Principal == "root"
 		case l.Action == "token.revoke":
 			sawChild = l.Principal == "token" && l.Result == "success"
+		case l.Action == "token.create":
+			// The entry carries the request_id the answer reported.
+			sawCreateID = l.RequestID == child.RequestID
 		}
 	}
-	if lines[0].Action != "cluster.init" || !sawEntity || !sawChild {
-		t.Errorf("entity=%v child=%v in %+v", sawEntity, sawChild, lines)
+	if lines[0].Action != "cluster.init" || !sawEntity || !sawChild || !sawCreateID {
+		t.Errorf("entity=%v child=%v create request_id=%v (%s) in %+v", sawEntity, sawChild, sawCreateID, child.RequestID, lines)
 	}
 	if entity == "" {
 		t.Fatal("no entity id")

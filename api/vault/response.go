@@ -129,8 +129,14 @@ func render(c echo.Context, r *Request, rt Route, resp *Response) error {
 
 const requestIDKey = "iamd.request_id"
 
-// requestID returns the request's ID, minting it on first use.
+// requestID returns the request's ID: the one its context carries (package
+// api's requestContext puts it there, before the handlers run), or for an
+// answer given before that (normalize's), one minted on first use and kept
+// in echo's store.
 func requestID(c echo.Context) string {
+	if ri := server.RequestInfoFrom(c.Request().Context()); ri != nil && ri.RequestID != "" {
+		return ri.RequestID
+	}
 	if id, ok := c.Get(requestIDKey).(string); ok {
 		return id
 	}
