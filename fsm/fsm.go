@@ -41,7 +41,9 @@ func New() *FSM {
 
 // State returns a consistent read-only view of the current state.
 func (f *FSM) State() *State {
-	return &State{tx: wrapTxn(f.db.Load().Txn(false))}
+	s := &State{ro: txn{Txn: f.db.Load().Txn(false)}}
+	s.tx = &s.ro
+	return s
 }
 
 // AppliedIndex is the index of the last log entry applied on this node.

@@ -5,6 +5,10 @@ package fsm
 // that queries are written once.
 type State struct {
 	tx *txn
+
+	// ro is the transaction of a read-only State (FSM.State), held here so
+	// that one allocation per read makes both; tx then points at it.
+	ro txn
 }
 
 func stateOf(tx *txn) *State { return &State{tx: tx} }
