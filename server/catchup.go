@@ -82,23 +82,31 @@ func (n *Node) caughtUp() bool {
 
 // awaitCatchUp waits, bounded by BootWait, until caughtUp.
 func (n *Node) awaitCatchUp(ctx context.Context) error {
-	if n.caughtUp() {
+	if waitBooting(ctx, n.caughtUp) {
 		return nil
+	}
+	return iamerr.New(iamerr.Unavailable,
+		"this node is still replaying its raft log after a restart (applied index %d of %d): retry shortly",
+		n.fsm.AppliedIndex(), n.boot.index.Load())
+}
+
+// waitBooting polls done until it holds (true) or BootWait or ctx ends.
+func waitBooting(ctx context.Context, done func() bool) bool {
+	if done() {
+		return true
 	}
 	ctx, cancel := context.WithTimeout(ctx, BootWait)
 	defer cancel()
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
-	for !n.caughtUp() {
+	for !done() {
 		select {
 		case <-ctx.Done():
-			return iamerr.New(iamerr.Unavailable,
-				"this node is still replaying its raft log after a restart (applied index %d of %d): retry shortly",
-				n.fsm.AppliedIndex(), n.boot.index.Load())
+			return false
 		case <-t.C:
 		}
 	}
-	return nil
+	return true
 }
 
 // ErrNotInitialized is the answer of a node that belongs to no initialised
@@ -121,21 +129,10 @@ func (n *Node) AwaitInitialized(ctx context.Context) error {
 	if err := n.awaitCatchUp(ctx); err != nil {
 		return err
 	}
-	if n.Initialized() {
+	if waitBooting(ctx, n.Initialized) {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, BootWait)
-	defer cancel()
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for !n.Initialized() {
-		select {
-		case <-ctx.Done():
-			return iamerr.New(iamerr.Unavailable,
-				"this node has not restored the cluster's state yet after a restart or join (applied index %d): retry shortly",
-				n.fsm.AppliedIndex())
-		case <-t.C:
-		}
-	}
-	return nil
+	return iamerr.New(iamerr.Unavailable,
+		"this node has not restored the cluster's state yet after a restart or join (applied index %d): retry shortly",
+		n.fsm.AppliedIndex())
 }
