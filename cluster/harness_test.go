@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,6 +272,9 @@ func threeNodes(t *testing.T) []*testNode {
 }
 
 // voters returns the IDs of the voters in n's raft configuration.
+// voters lists the voters of n's Raft configuration, sorted: the
+// configuration keeps join order, and nodes that join by themselves
+// (retry_join) join in any order.
 func voters(t *testing.T, n *testNode) []string {
 	t.Helper()
 	cfg, err := n.node.RaftConfiguration()
@@ -283,6 +287,7 @@ func voters(t *testing.T, n *testNode) []string {
 			out = append(out, s.ID)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
