@@ -2,6 +2,7 @@ package awsquery
 
 import (
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -46,12 +47,10 @@ func (u *UserXML) appendXML(b []byte) ([]byte, error) {
 	b = appendOptElem(b, "UserName", u.UserName)
 	b = appendElem(b, "UserId", u.UserID)
 	b = appendElem(b, "Arn", u.Arn)
-	b = append(b, "<CreateDate>"...)
-	b, err := u.CreateDate.AppendText(b) // what xml does with a TextMarshaler
+	b, err := appendTimeElem(b, "CreateDate", u.CreateDate)
 	if err != nil {
 		return b, err
 	}
-	b = append(b, "</CreateDate>"...)
 	if len(u.Tags) > 0 { // omitempty
 		b = append(b, "<Tags>"...)
 		for i := range u.Tags {
@@ -71,9 +70,7 @@ func (g *GroupXML) appendXML(b []byte) ([]byte, error) {
 	b = appendElem(b, "GroupName", g.GroupName)
 	b = appendElem(b, "GroupId", g.GroupID)
 	b = appendElem(b, "Arn", g.Arn)
-	b = append(b, "<CreateDate>"...)
-	b, err := g.CreateDate.AppendText(b)
-	return append(b, "</CreateDate>"...), err
+	return appendTimeElem(b, "CreateDate", g.CreateDate)
 }
 
 // appendUsers writes a required Users list (written even when empty).
@@ -107,6 +104,21 @@ func appendElem(b []byte, name, text string) []byte {
 	b = append(b, "</"...)
 	b = append(b, name...)
 	return append(b, '>')
+}
+
+// appendTimeElem writes a time element the way encoding/xml writes a
+// TextMarshaler: its AppendText bytes, which need no escaping (RFC 3339).
+func appendTimeElem(b []byte, name string, t time.Time) ([]byte, error) {
+	b = append(b, '<')
+	b = append(b, name...)
+	b = append(b, '>')
+	b, err := t.AppendText(b)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, "</"...)
+	b = append(b, name...)
+	return append(b, '>'), nil
 }
 
 // appendOptElem is appendElem for an omitempty string: nothing when empty.
