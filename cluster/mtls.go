@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
+
+	"iamd/server"
 )
 
 // Mutual TLS on the internal calls. The Raft transport has a port of its
@@ -77,17 +79,7 @@ func (c *Cluster) checkClientCert(r *http.Request, internal bool) error {
 	return nil
 }
 
-// verifyClient checks that certs (leaf first, then intermediates) chain to
-// roots for client authentication, as crypto/tls verifies client
-// certificates.
+// verifyClient checks that certs chain to roots for client authentication.
 func verifyClient(certs []*x509.Certificate, roots *x509.CertPool) error {
-	inter := x509.NewCertPool()
-	for _, c := range certs[1:] {
-		inter.AddCert(c)
-	}
-	_, err := certs[0].Verify(x509.VerifyOptions{
-		Roots: roots, Intermediates: inter,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	})
-	return err
+	return server.VerifyChain(certs, roots, x509.ExtKeyUsageClientAuth)
 }

@@ -89,14 +89,18 @@ func verifyPeer(cs tls.ConnectionState, roots *x509.CertPool) error {
 	if len(cs.PeerCertificates) == 0 {
 		return errors.New("peer presented no certificate")
 	}
+	return VerifyChain(cs.PeerCertificates, roots, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
+}
+
+// VerifyChain checks that certs (leaf first, then intermediates, as a TLS
+// peer sends them) chain to roots with one of usages, as crypto/tls
+// verifies certificates.
+func VerifyChain(certs []*x509.Certificate, roots *x509.CertPool, usages ...x509.ExtKeyUsage) error {
 	inter := x509.NewCertPool()
-	for _, c := range cs.PeerCertificates[1:] {
+	for _, c := range certs[1:] {
 		inter.AddCert(c)
 	}
-	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{
-		Roots: roots, Intermediates: inter,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	})
+	_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: usages})
 	return err
 }
 
