@@ -68,13 +68,15 @@ func init() {
 	registerTable[AccessKey](&memdb.TableSchema{
 		Name: tableAccessKeys,
 		Indexes: map[string]*memdb.IndexSchema{
-			"id":      idIndex("AccessKeyID"),
-			"user_id": plainIndex("user_id", "UserID"),
-			"account": plainIndex("account", "AccountID"),
-			"user": {Name: "user", AllowMissing: true, Indexer: &memdb.CompoundIndex{
+			"id": idIndex("AccessKeyID"),
+			// One index serves both "a user's keys" and "an account's
+			// keys" (a root key, UserID "", is indexed under its account
+			// alone): every index costs memory and restore time per key,
+			// which is what bounds a node with a million users.
+			"owner": {Name: "owner", AllowMissing: true, Indexer: &memdb.CompoundIndex{
 				Indexes: []memdb.Indexer{
 					&memdb.StringFieldIndex{Field: "AccountID"},
-					&memdb.StringFieldIndex{Field: "UserName"},
+					&memdb.StringFieldIndex{Field: "UserID"},
 				},
 				AllowMissing: true,
 			}},

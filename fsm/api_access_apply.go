@@ -65,7 +65,7 @@ func checkPolicy(tx *txn, cmd *UpdateApiAccessPolicy) error {
 	}
 	if max > 0 {
 		limit := cmd.Now.Add(time.Duration(max) * time.Second)
-		for _, k := range all[AccessKey](tx, tableAccessKeys, "account", cmd.AccountID) {
+		for _, k := range accountKeys(tx, cmd.AccountID) {
 			if k.ServiceAccountID != "" {
 				continue // bounded by their service account's own expiry
 			}

@@ -69,11 +69,9 @@ func applyCreateAccessKey(tx *txn, env Env, cmd *CreateAccessKey) (any, error) {
 // ownKeys returns the keys a user (or, for userID "", the account root)
 // holds directly, without its service accounts' keys and S3 credentials.
 func ownKeys(tx *txn, acct, userID string) []*AccessKey {
-	var rows []*AccessKey
-	if userID == "" {
-		rows = all[AccessKey](tx, tableAccessKeys, "account", acct)
-	} else {
-		rows = all[AccessKey](tx, tableAccessKeys, "user_id", userID)
+	rows := accountKeys(tx, acct)
+	if userID != "" {
+		rows = userKeys(tx, acct, userID)
 	}
 	var out []*AccessKey
 	for _, k := range rows {
@@ -82,6 +80,17 @@ func ownKeys(tx *txn, acct, userID string) []*AccessKey {
 		}
 	}
 	return out
+}
+
+// userKeys returns every key of a user: its own, its service accounts'
+// and its S3 credentials, in key ID order.
+func userKeys(tx *txn, acct, userID string) []*AccessKey {
+	return all[AccessKey](tx, tableAccessKeys, "owner", acct, userID)
+}
+
+// accountKeys returns every key of the account, the root's and its users'.
+func accountKeys(tx *txn, acct string) []*AccessKey {
+	return all[AccessKey](tx, tableAccessKeys, "owner_prefix", acct, "")
 }
 
 // ownKey returns the key if it belongs directly to the owner, else nil.
@@ -181,5 +190,5 @@ func (s *State) OwnAccessKeys(acct, userID string) []*AccessKey {
 
 // AccountAccessKeys returns every key of the account.
 func (s *State) AccountAccessKeys(acct string) []*AccessKey {
-	return all[AccessKey](s.tx, tableAccessKeys, "account", acct)
+	return accountKeys(s.tx, acct)
 }

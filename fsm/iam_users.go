@@ -140,7 +140,7 @@ func applyUpdateUser(tx *txn, env Env, cmd *UpdateUser) (any, error) {
 			return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "User with name %s already exists.", cmd.NewName)
 		}
 		c.UserName = cmd.NewName
-		for _, k := range all[AccessKey](tx, tableAccessKeys, "user_id", c.UserID) {
+		for _, k := range userKeys(tx, c.AccountID, c.UserID) {
 			kc := *k
 			kc.UserName = c.UserName
 			if err := insert(tx, tableAccessKeys, &kc); err != nil {
@@ -170,7 +170,7 @@ func applyDeleteUser(tx *txn, env Env, cmd *DeleteUser) (any, error) {
 	if u == nil {
 		return nil, noSuchUser(cmd.Name)
 	}
-	for _, k := range all[AccessKey](tx, tableAccessKeys, "user_id", u.UserID) {
+	for _, k := range userKeys(tx, u.AccountID, u.UserID) {
 		if k.ServiceAccountID == "" {
 			return nil, deleteConflict("Cannot delete entity, must delete access keys first.")
 		}

@@ -65,7 +65,7 @@ func applyCreateS3Credential(tx *txn, env Env, cmd *CreateS3Credential) (any, er
 	if first[AccessKey](tx, tableAccessKeys, "id", k.AccessKeyID) != nil {
 		return nil, iamerr.WithCode(iamerr.Conflict, "EntityAlreadyExists", "Access key %s already exists.", k.AccessKeyID)
 	}
-	if len(s3Credentials(tx, u.UserID)) >= MaxS3CredentialsPerUser {
+	if len(s3Credentials(tx, u.AccountID, u.UserID)) >= MaxS3CredentialsPerUser {
 		return nil, limitExceeded("Cannot exceed quota for S3CredentialsPerUser: %d", MaxS3CredentialsPerUser)
 	}
 	if err := ensureRole(tx, u, cmd.PolicyArn, cmd.Attach); err != nil {
@@ -97,9 +97,9 @@ func ensureRole(tx *txn, u *IAMUser, arn string, attach bool) error {
 }
 
 // s3Credentials returns a user's S3 credentials, by key ID.
-func s3Credentials(tx *txn, userID string) []*AccessKey {
+func s3Credentials(tx *txn, acct, userID string) []*AccessKey {
 	var out []*AccessKey
-	for _, k := range all[AccessKey](tx, tableAccessKeys, "user_id", userID) {
+	for _, k := range userKeys(tx, acct, userID) {
 		if k.S4Role != "" {
 			out = append(out, k)
 		}
@@ -153,7 +153,7 @@ func applyDeleteS3Credential(tx *txn, env Env, cmd *DeleteS3Credential) (any, er
 		if userByID(tx, cmd.AccountID, cmd.UserID) == nil {
 			return nil, noSuchUser(cmd.UserName)
 		}
-		gone = s3Credentials(tx, cmd.UserID)
+		gone = s3Credentials(tx, cmd.AccountID, cmd.UserID)
 	} else if k := s3Credential(tx, cmd.AccountID, cmd.UserID, cmd.AccessKeyID); k != nil {
 		gone = []*AccessKey{k}
 	} else {
@@ -188,4 +188,6 @@ func applyCreateS4User(tx *txn, env Env, cmd *CreateS4User) (any, error) {
 }
 
 // S3Credentials returns a user's S3 credentials, by key ID.
-func (s *State) S3Credentials(userID string) []*AccessKey { return s3Credentials(s.tx, userID) }
+func (s *State) S3Credentials(acct, userID string) []*AccessKey {
+	return s3Credentials(s.tx, acct, userID)
+}

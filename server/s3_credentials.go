@@ -71,7 +71,7 @@ func (n *Node) ListS3Credentials(c *AWSCaller, userName string) (*fsm.IAMUser, [
 	if err != nil {
 		return nil, nil, err
 	}
-	return u, n.State().S3Credentials(u.UserID), nil
+	return u, n.State().S3Credentials(u.AccountID, u.UserID), nil
 }
 
 // UpdateS3Credential sets a credential's status; an Inactive one fails

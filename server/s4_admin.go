@@ -84,7 +84,7 @@ type S4UserView struct {
 func s4View(st *fsm.State, u *fsm.IAMUser) S4UserView {
 	v := S4UserView{IAMUser: u, Role: UserS4Role(st, u)}
 	var newest *fsm.AccessKey
-	for _, k := range st.S3Credentials(u.UserID) {
+	for _, k := range st.S3Credentials(u.AccountID, u.UserID) {
 		if k.Status == "Active" && (newest == nil || k.CreateDate.After(newest.CreateDate)) {
 			newest = k
 		}

@@ -1,0 +1,76 @@
+package fsm
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// BenchmarkScaleState is the in-process half of the scale benchmark
+// (scripts/bench -scale): a state of users with one access key each, in
+// accounts of 500, restored from its snapshot into a fresh FSM. It reports
+// the restore's time and the live heap per user afterwards, what bounds a
+// node's memory and a restore or join at a million users.
+//
+//	go test ./fsm -run '^$' -bench ScaleState -benchtime 1x
+func BenchmarkScaleState(b *testing.B) {
+	for _, users := range []int{100_000} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+			snap := scaleSnapshot(b, users)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				before := liveHeap()
+				f := New()
+				start := time.Now()
+				if err := f.Restore(io.NopCloser(bytes.NewReader(snap))); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(time.Since(start).Seconds(), "restore-s")
+				b.ReportMetric(float64(liveHeap()-before)/float64(users), "heap-B/user")
+				runtime.KeepAlive(f)
+			}
+		})
+	}
+}
+
+func scaleSnapshot(b *testing.B, users int) []byte {
+	f := New()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	idx := uint64(0)
+	apply := func(ct CommandType, cmd any) {
+		data, err := Encode(ct, cmd)
+		if err != nil {
+			b.Fatal(err)
+		}
+		idx++
+		if res := f.Apply(&raft.Log{Index: idx, Type: raft.LogCommand, Data: data}).(*Result); res.Err != nil {
+			b.Fatal(res.Err)
+		}
+	}
+	secret := bytes.Repeat([]byte{7}, 68) // a sealed 40-byte secret's length
+	for i := 0; i < users; i++ {
+		acct := fmt.Sprintf("%012d", 100000000000+i/500)
+		u := IAMUser{AccountID: acct, UserID: fmt.Sprintf("AIDA%017d", i), UserName: fmt.Sprintf("s%07d", i), Path: "/", CreateDate: now}
+		apply(CmdCreateUser, CreateUser{User: u})
+		apply(CmdCreateAccessKey, CreateAccessKey{UserName: u.UserName, Key: AccessKey{AccessKeyID: fmt.Sprintf("AKIABENCH%011d", i),
+			AccountID: acct, UserName: u.UserName, UserID: u.UserID, Status: "Active", CreateDate: now, SecretCiphertext: secret}})
+	}
+	var buf bytes.Buffer
+	if err := f.WriteSnapshot(&buf); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
