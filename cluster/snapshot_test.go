@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"strings"
 	"testing"
@@ -29,6 +31,44 @@ func tarNames(t *testing.T, archive []byte) map[string]int {
 		b, _ := io.ReadAll(tr)
 		out[h.Name] = len(b)
 	}
+}
+
+// withState returns the archive with state.bin replaced and SHA256SUMS
+// to match; SHA256SUMS.sealed no longer matches, so it restores only
+// with force.
+func withState(t *testing.T, archive []byte, state string) []byte {
+	t.Helper()
+	gz, err := gzip.NewReader(bytes.NewReader(archive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[h.Name], _ = io.ReadAll(tr)
+	}
+	files["state.bin"] = []byte(state)
+	sum := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+	files["SHA256SUMS"] = []byte(sum(files["meta.json"]) + "  meta.json\n" + sum(files["state.bin"]) + "  state.bin\n")
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	tw := tar.NewWriter(zw)
+	for _, name := range []string{"meta.json", "state.bin", "SHA256SUMS", "SHA256SUMS.sealed"} {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(files[name]))}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(files[name])
+	}
+	tw.Close()
+	zw.Close()
+	return out.Bytes()
 }
 
 func TestSnapshotSaveAndRestoreOnEveryNode(t *testing.T) {
@@ -96,6 +136,20 @@ func TestSnapshotSaveAndRestoreOnEveryNode(t *testing.T) {
 		tampered[len(tampered)/2] ^= 0xff
 		if err := other.client(rootToken).Sys().RaftSnapshotRestore(bytes.NewReader(tampered), true); err == nil {
 			t.Fatal("a corrupted archive was restored")
+		}
+		// A well-formed archive whose state has a row Restore would
+		// refuse is refused before Raft installs it (Raft would panic on
+		// the FSM's refusal), and the cluster is unchanged.
+		digest := n1.node.FSM().Digest()
+		bad := withState(t, snap.Bytes(), `{"format":"iamd-fsm","version":1,"index":1}`+"\n"+`{"t":"iam_users","o":{"UserName":"no-id"}}`+"\n")
+		err = n2.client(rootToken).Sys().RaftSnapshotRestore(bytes.NewReader(bad), true)
+		if err == nil || !strings.Contains(err.Error(), "snapshot state is unreadable") {
+			t.Fatalf("state with a row missing its ID: %v", err)
+		}
+		if tok, idx := createToken(t, n1); n1.node.FSM().Digest() == digest {
+			t.Fatal("no write after the refused restore")
+		} else if r := do(t, "GET", n3.url()+"/v1/auth/token/lookup-self", tok, nil, "X-Iamd-Index", idx); r.status != 200 {
+			t.Fatalf("cluster after the refused restore: %d %s", r.status, r.errors())
 		}
 		if r := do(t, "GET", n1.url()+"/v1/sys/storage/raft/snapshot", "", nil); r.status != 403 {
 			t.Fatalf("snapshot without a token: %d", r.status)

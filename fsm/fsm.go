@@ -83,10 +83,14 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 // Restore implements raft.FSM: it replaces the whole state.
 func (f *FSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	db, index, err := readSnapshot(rc)
+	db := newDB()
+	tx := db.Txn(true)
+	index, err := readSnapshot(rc, tx.Insert)
 	if err != nil {
+		tx.Abort()
 		return fmt.Errorf("restore snapshot: %w", err)
 	}
+	tx.Commit()
 	if err := rebuildCounters(db); err != nil { // counters.go
 		return fmt.Errorf("restore snapshot: count rows: %w", err)
 	}

@@ -118,3 +118,36 @@ func TestWriteSnapshotMatchesEncoder(t *testing.T) {
 		t.Fatalf("snapshot bytes differ from the json.Encoder form (%d vs %d bytes)", got.Len(), want.Len())
 	}
 }
+
+// CheckSnapshot refuses exactly what Restore refuses: every bad record
+// above, and, for every table, a row without its index values.
+func TestCheckSnapshotAgreesWithRestore(t *testing.T) {
+	head := `{"format":"iamd-fsm","version":1,"index":9}` + "\n"
+	mount := `{"t":"auth_mounts","o":{"Path":"m/","Type":"userpass","Accessor":"auth_userpass_1"}}` + "\n"
+	cases := map[string]string{
+		"good":          head + mount,
+		"empty":         "",
+		"no header":     mount,
+		"garbage":       head + mount + "{garbage\n",
+		"unknown table": head + `{"t":"nope","o":{}}` + "\n",
+		"wrong type":    head + `{"t":"auth_mounts","o":{"Path":7}}` + "\n",
+	}
+	for _, table := range tableNames() {
+		cases["empty row of "+table] = head + mount + `{"t":"` + table + `","o":{}}` + "\n"
+	}
+	refused := 0
+	for name, in := range cases {
+		restoreErr := New().Restore(nopCloser{strings.NewReader(in)})
+		checkErr := CheckSnapshot(strings.NewReader(in))
+		if (restoreErr == nil) != (checkErr == nil) {
+			t.Errorf("%s: Restore says %v, CheckSnapshot says %v", name, restoreErr, checkErr)
+		}
+		if restoreErr != nil {
+			refused++
+		}
+	}
+	// Most tables' "id" field is a string, so an empty row is refused.
+	if refused < len(cases)/2 {
+		t.Errorf("only %d of %d cases refused: the empty rows are not testing anything", refused, len(cases))
+	}
+}

@@ -154,11 +154,11 @@ func (n *Node) RestoreSnapshot(ctx context.Context, archive io.Reader, force boo
 		}
 	}
 	// Raft panics when the FSM rejects a user snapshot it has already
-	// installed, so the state is decoded once on the side first.
+	// installed, so the state is checked first.
 	if _, err := snap.state.Seek(0, io.SeekStart); err != nil {
 		return iamerr.New(iamerr.Internal, "restore: %v", err)
 	}
-	if err := fsm.New().Restore(io.NopCloser(snap.state)); err != nil {
+	if err := fsm.CheckSnapshot(snap.state); err != nil {
 		return iamerr.New(iamerr.Invalid, "snapshot state is unreadable: %v", err)
 	}
 	if _, err := snap.state.Seek(0, io.SeekStart); err != nil {
