@@ -13,9 +13,10 @@ import (
 
 // BenchmarkScaleState is the in-process half of the scale benchmark
 // (scripts/bench -scale): a state of users with one access key each, in
-// accounts of 500, restored from its snapshot into a fresh FSM. It reports
-// the restore's time and the live heap per user afterwards, what bounds a
-// node's memory and a restore or join at a million users.
+// accounts of 500, checked (CheckSnapshot) and restored from its snapshot
+// into a fresh FSM. It reports both times and the live heap per user
+// afterwards: what bounds a node's memory, restore and join at a million
+// users.
 //
 //	go test ./fsm -run '^$' -bench ScaleState -benchtime 1x
 func BenchmarkScaleState(b *testing.B) {
@@ -24,9 +25,14 @@ func BenchmarkScaleState(b *testing.B) {
 			snap := scaleSnapshot(b, users)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				if err := CheckSnapshot(bytes.NewReader(snap)); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(time.Since(start).Seconds(), "check-s")
 				before := liveHeap()
 				f := New()
-				start := time.Now()
+				start = time.Now()
 				if err := f.Restore(io.NopCloser(bytes.NewReader(snap))); err != nil {
 					b.Fatal(err)
 				}
