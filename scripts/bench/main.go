@@ -7,6 +7,7 @@
 //
 //	go run ./scripts/bench                      # every phase, 5 s each
 //	go run ./scripts/bench -duration=2s -phases=read,noop
+//	go run ./scripts/bench -phases=read,noop -sign-per-request   # the client signs during the run
 //	go run ./scripts/bench -scale -scale-users=1000000
 package main
 
@@ -36,6 +37,7 @@ type options struct {
 	scaleUsers     int
 	profile        string
 	leaderOnly     bool
+	signPerRequest bool
 }
 
 func main() {
@@ -54,6 +56,7 @@ func main() {
 	flag.IntVar(&o.scaleUsers, "scale-users", 1_000_000, "users in the scale phase")
 	flag.StringVar(&o.profile, "profile", "", "save a 10 s CPU profile of the iamd leader during the 64-client run of this phase (e.g. read) to DIR/cpu-PHASE.pprof")
 	flag.BoolVar(&o.leaderOnly, "leader-only", false, "send every iamd request to the leader (shows what forwarding costs)")
+	flag.BoolVar(&o.signPerRequest, "sign-per-request", false, "sign each signed-read GetUser during the run instead of sending a pool of requests signed just before it")
 	serverEnv := flag.String("server-env", "", "space-separated VAR=value added to the iamd and etcd processes' environment (e.g. GOGC=400)")
 	flag.Parse()
 	procEnv = strings.Fields(*serverEnv)
@@ -68,6 +71,10 @@ func main() {
 	o.phases = map[string]bool{}
 	for _, p := range strings.Split(phases, ",") {
 		o.phases[strings.TrimSpace(p)] = true
+	}
+	if o.phases["read"] && !o.signPerRequest && o.duration > maxPoolAge {
+		fmt.Fprintf(os.Stderr, "-duration over %s needs -sign-per-request: requests signed ahead would expire (SigV4 allows 15 minutes)\n", maxPoolAge)
+		os.Exit(2)
 	}
 	stopOnSignal()
 	if err := run(o); err != nil {

@@ -165,6 +165,76 @@ func iamGetUser(ic *iamdCluster, s *awsSigner, users int) op {
 	}
 }
 
+// signedRequest is one complete SigV4-signed request (header form:
+// X-Amz-Date and Authorization, not a presigned URL), kept to be sent
+// again as it is.
+type signedRequest struct {
+	url    string
+	body   []byte
+	header http.Header
+}
+
+// poolPerNode bounds the signed-ahead pool: at most this many distinct
+// requests per node (one per user while there are fewer users).
+const poolPerNode = 2048
+
+// maxPoolAge is the longest run a pool may serve: SigV4 accepts an
+// X-Amz-Date up to 15 minutes from the server's clock.
+const maxPoolAge = 10 * time.Minute
+
+// signGetUserPool signs GetUser requests ahead of a run: for each node the
+// requests go to (a signature covers the Host header), one per user for up
+// to poolPerNode users spread evenly over the users, all with the same
+// X-Amz-Date, now. The servers verify each one in full when it arrives
+// (server/sigv4 caches signing keys per key and day, never a request or
+// a signature), so sending them again measures authentication as signing
+// them anew would, minus the client's signing.
+func signGetUserPool(ic *iamdCluster, s *awsSigner, users int) ([][]signedRequest, error) {
+	nodes := ic.nodes
+	if ic.pin != nil {
+		nodes = []*iamdNode{ic.pin}
+	}
+	m := min(users, poolPerNode)
+	now := time.Now()
+	pool := make([][]signedRequest, len(nodes))
+	for k, n := range nodes {
+		pool[k] = make([]signedRequest, m)
+		for j := range m {
+			u := (k + j*users/m) % users // distinct users per node
+			body := url.Values{"Action": {"GetUser"}, "UserName": {benchUser(u)}, "Version": {"2010-05-08"}}.Encode()
+			req, err := http.NewRequest(http.MethodPost, n.api+"/", strings.NewReader(body))
+			if err != nil {
+				return nil, err
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+			sum := sha256.Sum256([]byte(body))
+			if err := s.signer.SignHTTP(context.Background(), s.creds, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", now); err != nil {
+				return nil, err
+			}
+			pool[k][j] = signedRequest{url: req.URL.String(), body: []byte(body), header: req.Header}
+		}
+	}
+	return pool, nil
+}
+
+// iamGetUserSigned sends the requests of a signed-ahead pool: client c
+// goes through the pool of its node (c%3) from its own starting point, so
+// the load generator does no SigV4 work during the run. Answers are checked
+// as iamGetUser's are (a 2xx). The pool must be signed just before the run
+// and the run last less than maxPoolAge.
+func iamGetUserSigned(ic *iamdCluster, pool [][]signedRequest) op {
+	return func(c, i int) error {
+		p := pool[c%len(pool)]
+		e := &p[(c*7919+i)%len(p)]
+		req, err := http.NewRequest(http.MethodPost, e.url, bytes.NewReader(e.body))
+		if err != nil {
+			return err
+		}
+		req.Header = e.header.Clone()
+		return send(ic.http, req)
+	}
+}
+
 // iamCreateUser alternates CreateUser and DeleteUser of the same name, so
 // that a long run stays under the account's 5000-user quota; each request
 // is one Raft write.
