@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/raft"
 
 	"iamd/fsm"
-	"iamd/server"
 )
 
 // leaderDuties keeps the leader's own API address in the replicated peer
@@ -107,9 +106,15 @@ func (c *Cluster) checkRemoved() {
 		return
 	}
 	c.lastRemCheck = now
-	cfg, err := c.node.RaftConfiguration()
-	if err != nil || !hasServer(cfg.Servers, c.node.ID()) {
-		return // never fully joined: nothing to be removed from
+	// A node without Raft entries never fully joined (its add failed or
+	// is still on its way): there is nothing it could have been removed
+	// from. Its own configuration cannot tell: a node that received the
+	// entry removing it (the leader's last send to it, which a node
+	// removed while down gets if it is back by then) no longer lists
+	// itself. Only a leader that listed it sends it entries, so holding
+	// any is the mark of a former member.
+	if !c.node.HasRaftState() {
+		return
 	}
 	s, ok := c.clusterSigner()
 	if !ok {
@@ -135,15 +140,6 @@ func (c *Cluster) checkRemoved() {
 		c.node.MarkRemoved("the leader " + st.NodeID + " no longer lists this node")
 		return
 	}
-}
-
-func hasServer(servers []server.RaftServer, id string) bool {
-	for _, s := range servers {
-		if s.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // peerAddrs lists the API addresses of the other nodes this node knows of,

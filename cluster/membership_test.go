@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"iamd/server"
 )
 
 func TestRetryJoinFormsTheClusterByItself(t *testing.T) {
@@ -132,5 +134,27 @@ func TestRemovePeerResetAndRejoin(t *testing.T) {
 	}
 	if err := n2.node.Reset(); err == nil || !strings.Contains(err.Error(), "remove it") {
 		t.Fatalf("reset of a live member: %v", err)
+	}
+}
+
+// A removed node whose Raft got the entry that removes it (the leader's
+// last send to it) but not the leader's notice no longer lists itself in
+// its own configuration; it must still find out by asking its peers. A node
+// removed while down sees the same when it is back before that last send.
+func TestRemovedNodeThatMissedTheNoticeFindsOut(t *testing.T) {
+	nodes := threeNodes(t)
+	n1, n3 := nodes[0], nodes[2]
+	n3.srv.Close() // the notice goes to n3's API: it cannot arrive
+	if err := n1.node.RemovePeer(t.Context(), "n3"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "n3's configuration to drop n3", func() bool {
+		cfg, err := n3.node.RaftConfiguration()
+		return n3.node.Removed() || err == nil &&
+			!slices.ContainsFunc(cfg.Servers, func(s server.RaftServer) bool { return s.ID == "n3" })
+	})
+	eventually(t, 10*time.Second, "n3 to find out it was removed", func() bool { return n3.node.Removed() })
+	if st := n3.node.Status(); st.IsLeader {
+		t.Fatalf("removed node elected itself: %+v", st)
 	}
 }
