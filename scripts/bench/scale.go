@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -255,6 +256,12 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		s.write = time.Since(t0)
 		if fi, err := os.Stat(archive); err == nil {
 			s.archiveSize = fi.Size()
+		}
+		if n == o.scaleUsers {
+			// The generator's state is as large as a node's: give it back
+			// before four nodes hold it too.
+			st = nil
+			debug.FreeOSMemory()
 		}
 		fmt.Fprintf(os.Stderr, "%d users: generated in %s, archive %.1f MiB\n", n, fmtDur(s.gen), float64(s.archiveSize)/(1<<20))
 		leader = ic.leader()
