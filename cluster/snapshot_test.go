@@ -12,14 +12,15 @@ import (
 	"time"
 )
 
-func tarNames(t *testing.T, archive []byte) map[string]int {
+// tarFiles returns the files of a snapshot archive by name.
+func tarFiles(t *testing.T, archive []byte) map[string][]byte {
 	t.Helper()
 	gz, err := gzip.NewReader(bytes.NewReader(archive))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(gz)
-	out := map[string]int{}
+	out := map[string][]byte{}
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -28,8 +29,7 @@ func tarNames(t *testing.T, archive []byte) map[string]int {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(tr)
-		out[h.Name] = len(b)
+		out[h.Name], _ = io.ReadAll(tr)
 	}
 }
 
@@ -38,22 +38,7 @@ func tarNames(t *testing.T, archive []byte) map[string]int {
 // with force.
 func withState(t *testing.T, archive []byte, state string) []byte {
 	t.Helper()
-	gz, err := gzip.NewReader(bytes.NewReader(archive))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string][]byte{}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[h.Name], _ = io.ReadAll(tr)
-	}
+	files := tarFiles(t, archive)
 	files["state.bin"] = []byte(state)
 	sum := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 	files["SHA256SUMS"] = []byte(sum(files["meta.json"]) + "  meta.json\n" + sum(files["state.bin"]) + "  state.bin\n")
@@ -82,10 +67,10 @@ func TestSnapshotSaveAndRestoreOnEveryNode(t *testing.T) {
 	if err := n3.client(rootToken).Sys().RaftSnapshot(&snap); err != nil {
 		t.Fatal(err)
 	}
-	names := tarNames(t, snap.Bytes())
+	files := tarFiles(t, snap.Bytes())
 	for _, n := range []string{"meta.json", "state.bin", "SHA256SUMS", "SHA256SUMS.sealed"} {
-		if names[n] == 0 {
-			t.Fatalf("archive entry %s missing or empty: %v", n, names)
+		if len(files[n]) == 0 {
+			t.Fatalf("archive entry %s missing or empty (%d entries)", n, len(files))
 		}
 	}
 	if r := do(t, "GET", n3.url()+"/v1/sys/storage/raft/snapshot", rootToken, nil, "X-Vault-No-Request-Forwarding", "1"); r.status != 307 ||
