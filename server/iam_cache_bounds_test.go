@@ -37,8 +37,9 @@ func TestSecretCacheBounded(t *testing.T) {
 }
 
 // TestKeyUseSlotsBounded: uses of many distinct keys never hold more than
-// KeyUseSlots slots; a full table of unpublished uses asks for a flush, and
-// once they are published their slots make room for new keys.
+// KeyUseSlots slots; a full table of unpublished uses asks for a flush, is
+// not swept again until it has run, and once they are published their
+// slots make room for new keys.
 func TestKeyUseSlotsBounded(t *testing.T) {
 	defer func(n int) { KeyUseSlots = n }(KeyUseSlots)
 	KeyUseSlots = 16
@@ -62,6 +63,13 @@ func TestKeyUseSlotsBounded(t *testing.T) {
 		return true
 	})
 	late := "AKIALATE000000000000"
+	// Until the flush has returned, new keys do not sweep the table again
+	// (once per flush, not once per request).
+	n.recordKeyUse(late, now, "sts", "eu-west-1")
+	if _, ok := n.iam.uses.load(late); ok {
+		t.Fatal("a new key swept the full table again before the flush returned")
+	}
+	n.iam.uses.full.Store(false) // FlushKeyUses' return
 	n.recordKeyUse(late, now, "sts", "eu-west-1")
 	s, ok := n.iam.uses.load(late)
 	if !ok || s.last.Load() == nil || s.last.Load().Service != "sts" {

@@ -31,14 +31,18 @@ var KeyUseFlushInterval = time.Minute
 // or random key IDs never take one. Policy when the cap is reached: slots
 // whose use is already published are dropped (the replicated LastUsed
 // answers for them); if every slot is unpublished, the loop is asked to
-// flush at once and the new key's use is not noted until a slot is free
-// (its request still succeeds; its last use lags by that flush).
+// flush at once and new keys' uses are not noted until that flush has run
+// (their requests still succeed; their last use lags by that flush). The
+// table is swept once per flush, not once per request: a sweep of 65,536
+// slots costs milliseconds, and with many keys in use every request until
+// the flush would pay it.
 var KeyUseSlots = 65536
 
 // keyUses is the node's key-use slots and their count.
 type keyUses struct {
 	m    sync.Map // access key ID -> *keyUseSlot
 	n    atomic.Int64
+	full atomic.Bool // swept and found no published slot; FlushKeyUses clears it
 	once sync.Once
 	kick chan struct{} // a full table asks keyUseLoop for an early flush
 }
@@ -62,6 +66,9 @@ func (u *keyUses) slot(id string) *keyUseSlot {
 		return s
 	}
 	if u.n.Load() >= int64(KeyUseSlots) {
+		if u.full.Load() {
+			return nil // a flush is on its way; a sweep now would find nothing
+		}
 		u.m.Range(func(k, v any) bool { // drop published slots
 			if s := v.(*keyUseSlot); s.last.Load() == s.flushed.Load() {
 				u.remove(k.(string))
@@ -69,6 +76,7 @@ func (u *keyUses) slot(id string) *keyUseSlot {
 			return true
 		})
 		if u.n.Load() >= int64(KeyUseSlots) {
+			u.full.Store(true)
 			select {
 			case u.kicks() <- struct{}{}:
 			default:
@@ -130,6 +138,9 @@ func (n *Node) FlushKeyUses(ctx context.Context) error {
 	if !n.Initialized() {
 		return nil
 	}
+	// Published or not, the next new key may sweep again: a published use
+	// frees its slot, and a failed flush is asked for again.
+	defer n.iam.uses.full.Store(false)
 	st := n.State()
 	cmd := fsm.RecordKeyUse{Uses: map[string]fsm.KeyUse{}}
 	pending := map[*keyUseSlot]*fsm.KeyUse{}
