@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"iamd/api/apitest"
+	"iamd/server"
 )
 
 func TestAccessKeyLifecycle(t *testing.T) {
@@ -168,4 +169,34 @@ func TestSuppliedAccessKey(t *testing.T) {
 	// An ID in use anywhere, the root's included.
 	post("AccessKeyId", d.AccessKey, "SecretAccessKey", secret).wantError(t, 409, "EntityAlreadyExists")
 	post("AccessKeyId", id, "SecretAccessKey", secret).wantError(t, 409, "EntityAlreadyExists")
+}
+
+// A flush publishes every unpublished use, in Raft entries of at most
+// server.KeyUsesPerEntry uses: one large entry held every node's FSM for
+// seconds when many keys had been used.
+func TestKeyUseFlushInBoundedEntries(t *testing.T) {
+	defer func(n int) { server.KeyUsesPerEntry = n }(server.KeyUsesPerEntry)
+	server.KeyUsesPerEntry = 2
+	d := apitest.StartDev(t)
+	c := rootClient(d)
+	var keys []string
+	for _, name := range []string{"u1", "u2", "u3", "u4"} {
+		must[*iam.CreateUserOutput](t)(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))
+		k := must[*iam.CreateAccessKeyOutput](t)(c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})).AccessKey
+		must[*iam.GetUserOutput](t)(iamClient(d, *k.AccessKeyId, *k.SecretAccessKey).GetUser(ctx, &iam.GetUserInput{}))
+		keys = append(keys, *k.AccessKeyId)
+	}
+	keys = append(keys, d.AccessKey) // the root's, used by every call above
+	before := d.Node.FSM().AppliedIndex()
+	if err := d.Node.FlushKeyUses(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range keys {
+		if k := d.Node.State().AccessKey(id); k == nil || k.LastUsed == nil || k.LastUsed.Service != "iam" {
+			t.Fatalf("key %s: use not published: %+v", id, k)
+		}
+	}
+	if entries := d.Node.FSM().AppliedIndex() - before; entries < 3 {
+		t.Fatalf("5 uses published in %d entries, want at least 3 of at most 2 uses", entries)
+	}
 }
