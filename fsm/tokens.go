@@ -168,22 +168,63 @@ func applyUseToken(tx *txn, env Env, cmd *UseToken) (any, error) {
 	return &c, insert(tx, tableTokens, &c)
 }
 
-// TidyTokens deletes tokens that expired before Time.
+// TidyTokens deletes tokens that expired before Time. With Limit, one
+// entry looks at no more than Limit tokens, in HMAC order after After, so
+// that a sweep of many tokens is many short entries: every node's FSM (and
+// so every write) waits while one applies. Limit 0 sweeps the whole table
+// in one entry, as entries written before Limit existed did.
 type TidyTokens struct {
-	Time time.Time
+	Time  time.Time
+	After string `json:",omitempty"`
+	Limit int    `json:",omitempty"`
+}
+
+// TidyResult is what a TidyTokens entry did; Next is the After of the
+// sweep's next entry, "" when the sweep has reached the end of the table.
+type TidyResult struct {
+	Removed int
+	Next    string
 }
 
 func applyTidyTokens(tx *txn, env Env, cmd *TidyTokens) (any, error) {
-	removed := 0
-	for _, t := range all[Token](tx, tableTokens, "id") {
+	var tokens []*Token
+	var next string
+	if cmd.Limit > 0 {
+		tokens, next = tokensAfter(tx, cmd.After, cmd.Limit)
+	} else {
+		tokens = all[Token](tx, tableTokens, "id")
+	}
+	res := TidyResult{Next: next}
+	for _, t := range tokens {
 		if t.Expired(cmd.Time) {
 			if err := revokeTree(tx, t, false); err != nil && err != memdb.ErrNotFound {
 				return nil, err
 			}
-			removed++
+			res.Removed++
 		}
 	}
-	return removed, nil
+	return res, nil
+}
+
+// tokensAfter returns up to limit tokens whose HMAC sorts after after, and
+// the HMAC to continue from ("" when none are left).
+func tokensAfter(tx *txn, after string, limit int) ([]*Token, string) {
+	it, err := tx.LowerBound(tableTokens, "id", after)
+	if err != nil {
+		return nil, ""
+	}
+	var out []*Token
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		t := raw.(*Token)
+		if t.HMAC == after {
+			continue
+		}
+		if len(out) == limit {
+			return out, out[len(out)-1].HMAC
+		}
+		out = append(out, t)
+	}
+	return out, ""
 }
 
 // TokenByHMAC returns the token whose HMAC is h, or nil.

@@ -365,11 +365,38 @@ func (n *Node) tidyLoop() {
 			if r := n.Raft(); r == nil || r.State() != raft.Leader || !n.Initialized() {
 				continue
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), n.applyTimeout)
-			if _, err := n.apply(ctx, fsm.CmdTidyTokens, fsm.TidyTokens{Time: n.now()}); err != nil {
-				n.log.Warn("token tidy failed", "error", err)
-			}
-			cancel()
+			n.tidyTokens()
 		}
+	}
+}
+
+// TidyTokensPerEntry is how many tokens one TidyTokens entry looks at (a
+// variable for tests). Removing 65,536 expired tokens of 131,072 in one
+// entry held every node's FSM, and so every write, for 0.6 s; in entries
+// of 1,024 none takes more than ~11 ms and the sweep less CPU, 0.43 s
+// (`go test ./fsm -run '^$' -bench TidyTokens -benchtime 1x`).
+var TidyTokensPerEntry = 1024
+
+// tidyTokens sweeps the token table once, in entries of TidyTokensPerEntry
+// tokens, all judged against the same time.
+func (n *Node) tidyTokens() {
+	cmd := fsm.TidyTokens{Time: n.now(), Limit: TidyTokensPerEntry}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), n.applyTimeout)
+		res, err := applyAs[fsm.TidyResult](ctx, n, fsm.CmdTidyTokens, cmd)
+		cancel()
+		if err != nil {
+			n.log.Warn("token tidy failed", "error", err)
+			return
+		}
+		if res.Next == "" {
+			return
+		}
+		select {
+		case <-n.stop:
+			return
+		default:
+		}
+		cmd.After = res.Next
 	}
 }
