@@ -16,26 +16,9 @@ import (
 //	go test ./fsm -run '^$' -bench RecordKeyUse -benchtime 1x
 func BenchmarkRecordKeyUse(b *testing.B) {
 	const keys = 65536
-	f := New()
+	f, _ := usersWithKeys(b, keys)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	idx := uint64(0)
-	apply := func(ct CommandType, cmd any) {
-		data, err := Encode(ct, cmd)
-		if err != nil {
-			b.Fatal(err)
-		}
-		idx++
-		if res := f.Apply(&raft.Log{Index: idx, Type: raft.LogCommand, Data: data}).(*Result); res.Err != nil {
-			b.Fatal(res.Err)
-		}
-	}
-	for i := 0; i < keys; i++ {
-		acct := fmt.Sprintf("%012d", 100000000000+i/500)
-		u := IAMUser{AccountID: acct, UserID: fmt.Sprintf("AIDA%017d", i), UserName: fmt.Sprintf("s%07d", i), Path: "/", CreateDate: now}
-		apply(CmdCreateUser, CreateUser{User: u})
-		apply(CmdCreateAccessKey, CreateAccessKey{UserName: u.UserName, Key: AccessKey{AccessKeyID: fmt.Sprintf("AKIABENCH%011d", i),
-			AccountID: acct, UserID: u.UserID, Status: "Active", CreateDate: now, SecretCiphertext: []byte{1}}})
-	}
+	idx := f.AppliedIndex()
 	for _, perEntry := range []int{65536, 1024, 512, 256} {
 		b.Run(fmt.Sprintf("uses-per-entry=%d", perEntry), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

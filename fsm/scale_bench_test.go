@@ -45,6 +45,18 @@ func BenchmarkScaleState(b *testing.B) {
 }
 
 func scaleSnapshot(b *testing.B, users int) []byte {
+	f, _ := usersWithKeys(b, users)
+	var buf bytes.Buffer
+	if err := f.WriteSnapshot(&buf); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// usersWithKeys returns a new FSM holding users with one access key each
+// (key i is AKIABENCH%011d), in accounts of 500 as the scale benchmark
+// makes them, and a func that applies further commands to it.
+func usersWithKeys(b *testing.B, users int) (*FSM, func(CommandType, any)) {
 	f := New()
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	idx := uint64(0)
@@ -66,11 +78,7 @@ func scaleSnapshot(b *testing.B, users int) []byte {
 		apply(CmdCreateAccessKey, CreateAccessKey{UserName: u.UserName, Key: AccessKey{AccessKeyID: fmt.Sprintf("AKIABENCH%011d", i),
 			AccountID: acct, UserName: u.UserName, UserID: u.UserID, Status: "Active", CreateDate: now, SecretCiphertext: secret}})
 	}
-	var buf bytes.Buffer
-	if err := f.WriteSnapshot(&buf); err != nil {
-		b.Fatal(err)
-	}
-	return buf.Bytes()
+	return f, apply
 }
 
 func liveHeap() uint64 {
