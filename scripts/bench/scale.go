@@ -236,6 +236,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		users                     int
 		gen, write, save, restore time.Duration
 		restoreCLI                time.Duration // until the leader has installed it
+		fsmRestore                []string      // each node's FSM restore time, the leader's first
 		read                      result
 		rss                       []int64
 		archiveSize               int64
@@ -275,6 +276,14 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 			}
 		}
 		s.restore = time.Since(t0)
+		if l := ic.leader(); l != nil {
+			s.fsmRestore = append(s.fsmRestore, lastRestore(ic, l)+" (leader "+l.id+")")
+			for _, node := range ic.nodes {
+				if node != l {
+					s.fsmRestore = append(s.fsmRestore, lastRestore(ic, node)+" ("+node.id+")")
+				}
+			}
+		}
 		t0 = time.Now()
 		if _, err := ic.cli("operator", "raft", "snapshot", "save", "-address="+ic.leader().api, filepath.Join(dir, "saved.snap")); err != nil {
 			return err
@@ -311,6 +320,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		if s.read.firstErr != nil {
 			fmt.Printf("    first error: %.200v\n", s.read.firstErr)
 		}
+		fmt.Printf("    FSM restore per node: %s\n", strings.Join(s.fsmRestore, ", "))
 	}
 	if len(stages) == 2 && stages[0].read.p99 > 0 {
 		fmt.Printf("p99 at %d users / p99 at %d: %.2fx\n", stages[1].users, stages[0].users, float64(stages[1].read.p99)/float64(stages[0].read.p99))
@@ -334,6 +344,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 	if err := waitServes(ic, signer, n4, o.scaleUsers, 5*time.Minute); err != nil {
 		return err
 	}
-	fmt.Printf("fresh node: start + join %s, serving the last user after %s; RSS %.0f MiB\n", fmtDur(joined), fmtDur(time.Since(t0)), float64(n4.proc.rssBytes())/(1<<20))
+	fmt.Printf("fresh node: start + join %s, serving the last user after %s (its FSM restore: %s); RSS %.0f MiB\n",
+		fmtDur(joined), fmtDur(time.Since(t0)), lastRestore(ic, n4), float64(n4.proc.rssBytes())/(1<<20))
 	return nil
 }

@@ -5,20 +5,28 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // scrape reads the sums and counts of a few iamd histograms from the
 // leader's /v1/sys/metrics, so that a write row can show how many entries
 // each Raft batch carried and how long applies took.
 func (b *bench) scrape() map[string]float64 {
-	out := map[string]float64{}
 	l := b.ic.leader()
 	if l == nil {
-		return out
+		return map[string]float64{}
 	}
-	req, _ := http.NewRequest(http.MethodGet, l.api+"/v1/sys/metrics", nil)
-	req.Header.Set("X-Vault-Token", b.ic.token)
-	resp, err := b.ic.http.Do(req)
+	return scrapeNode(b.ic, l, "iamd_fsm_apply_batch_entries_sum", "iamd_fsm_apply_batch_entries_count",
+		"iamd_raft_apply_duration_seconds_sum", "iamd_raft_apply_duration_seconds_count")
+}
+
+// scrapeNode reads the named unlabelled metrics from n's /v1/sys/metrics;
+// a metric it could not read is missing from the map.
+func scrapeNode(ic *iamdCluster, n *iamdNode, names ...string) map[string]float64 {
+	out := map[string]float64{}
+	req, _ := http.NewRequest(http.MethodGet, n.api+"/v1/sys/metrics", nil)
+	req.Header.Set("X-Vault-Token", ic.token)
+	resp, err := ic.http.Do(req)
 	if err != nil {
 		return out
 	}
@@ -27,8 +35,7 @@ func (b *bench) scrape() map[string]float64 {
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		for _, m := range []string{"iamd_fsm_apply_batch_entries_sum", "iamd_fsm_apply_batch_entries_count",
-			"iamd_raft_apply_duration_seconds_sum", "iamd_raft_apply_duration_seconds_count"} {
+		for _, m := range names {
 			if strings.HasPrefix(line, m+" ") {
 				v, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, m)), 64)
 				out[m] = v
@@ -36,6 +43,17 @@ func (b *bench) scrape() map[string]float64 {
 		}
 	}
 	return out
+}
+
+// lastRestore is how long n's FSM took to restore its last snapshot
+// (hashicorp/raft's gauge, in milliseconds), or "?" if n did not say.
+func lastRestore(ic *iamdCluster, n *iamdNode) string {
+	const m = "iamd_raft_fsm_lastRestoreDuration"
+	v, ok := scrapeNode(ic, n, m)[m]
+	if !ok {
+		return "?"
+	}
+	return fmtDur(time.Duration(v * float64(time.Millisecond)))
 }
 
 // batchNote describes the Raft batching between two scrapes.
