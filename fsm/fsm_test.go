@@ -2,7 +2,6 @@ package fsm
 
 import (
 	"bytes"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -132,30 +131,3 @@ type nopCloser struct {
 
 func (n nopCloser) Read(p []byte) (int, error) { return n.r.Read(p) }
 func (n nopCloser) Close() error               { return nil }
-
-// A restore relaxes the collector only while it runs.
-func TestRestoreGivesBackTheGCSetting(t *testing.T) {
-	f := New()
-	seed(t, f)
-	var buf bytes.Buffer
-	if err := f.WriteSnapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	snap := buf.Bytes()
-	for _, setting := range []int{100, 37, -1} {
-		prev := debug.SetGCPercent(setting)
-		if err := New().Restore(nopCloser{bytes.NewReader(snap)}); err != nil {
-			t.Fatal(err)
-		}
-		if after := debug.SetGCPercent(prev); after != setting {
-			t.Errorf("GC percent %d before the restore, %d after", setting, after)
-		}
-	}
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	undo := relaxGC()
-	relaxed := debug.SetGCPercent(400)
-	undo()
-	if restored := debug.SetGCPercent(100); relaxed != 400 || restored != 100 {
-		t.Errorf("100 relaxed to %d and given back as %d, want 400 and 100", relaxed, restored)
-	}
-}
