@@ -180,7 +180,7 @@ func (n *Node) FlushKeyUses(ctx context.Context) error {
 		for _, p := range chunk {
 			cmd.Uses[p.id] = *p.use
 		}
-		if _, err := n.apply(ctx, fsm.CmdRecordKeyUse, cmd); err != nil {
+		if _, err := applyStep[any](ctx, n, fsm.CmdRecordKeyUse, cmd); err != nil {
 			return err
 		}
 		for _, p := range chunk {
@@ -205,10 +205,8 @@ func (n *Node) keyUseLoop() {
 		if r := n.Raft(); r == nil || r.State() == raft.Shutdown {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), n.applyTimeout)
-		if err := n.FlushKeyUses(ctx); err != nil {
+		if err := n.FlushKeyUses(context.Background()); err != nil {
 			n.log.Debug("key use flush failed; retrying next interval", "error", err)
 		}
-		cancel()
 	}
 }

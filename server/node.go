@@ -382,9 +382,7 @@ var TidyTokensPerEntry = 1024
 func (n *Node) tidyTokens() {
 	cmd := fsm.TidyTokens{Time: n.now(), Limit: TidyTokensPerEntry}
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), n.applyTimeout)
-		res, err := applyAs[fsm.TidyResult](ctx, n, fsm.CmdTidyTokens, cmd)
-		cancel()
+		res, err := applyStep[fsm.TidyResult](context.Background(), n, fsm.CmdTidyTokens, cmd)
 		if err != nil {
 			n.log.Warn("token tidy failed", "error", err)
 			return
@@ -392,11 +390,21 @@ func (n *Node) tidyTokens() {
 		if res.Next == "" {
 			return
 		}
-		select {
-		case <-n.stop:
-			return
-		default:
-		}
 		cmd.After = res.Next
 	}
+}
+
+// applyStep applies one entry of a background sequence (the token sweep,
+// the key-use flush): each entry has the apply timeout to itself, and none
+// is proposed once the node is stopping.
+func applyStep[T any](ctx context.Context, n *Node, t fsm.CommandType, cmd any) (T, error) {
+	select {
+	case <-n.stop:
+		var zero T
+		return zero, iamerr.New(iamerr.Unavailable, "the node is stopping")
+	default:
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.applyTimeout)
+	defer cancel()
+	return applyAs[T](ctx, n, t, cmd)
 }
