@@ -38,8 +38,12 @@ type iamState struct {
 	setCount atomic.Int64
 }
 
+// KeyCacheSize caps the derived signing keys a node keeps (a variable for
+// tests and benchmarks; read when the node first verifies a signature).
+var KeyCacheSize = 16384
+
 func (s *iamState) keys() *sigv4.KeyCache {
-	s.once.Do(func() { s.keyCache = sigv4.NewKeyCache(16384) })
+	s.once.Do(func() { s.keyCache = sigv4.NewKeyCache(KeyCacheSize) })
 	return s.keyCache
 }
 

@@ -38,10 +38,7 @@ func (n *Node) authorizeIAM(c *AWSCaller, action, resource string, extra map[str
 	if c.IsRoot() {
 		return nil
 	}
-	req := policy.Request{Action: action, Resource: resource, Context: n.callerContext(c)}
-	for k, v := range extra {
-		req.Context[k] = v
-	}
+	req := policy.Request{Action: action, Resource: resource, ContextFunc: n.lazyCallerContext(c, extra)}
 	switch n.callerDecision(c, req) {
 	case policy.Allow:
 		return nil
@@ -101,6 +98,23 @@ func (n *Node) selfServiceAllows(c *AWSCaller, action, resource string) bool {
 		return false
 	}
 	return selfServiceActions[strings.ToLower(action)]
+}
+
+// lazyCallerContext returns a policy.Request ContextFunc that builds the
+// caller's condition keys, with extra added, once: the decision may take
+// several policy sets (a service account's, a session's), and most
+// requests need no condition key at all.
+func (n *Node) lazyCallerContext(c *AWSCaller, extra map[string][]string) func() map[string][]string {
+	var ctx map[string][]string
+	return func() map[string][]string {
+		if ctx == nil {
+			ctx = n.callerContext(c)
+			for k, v := range extra {
+				ctx[k] = v
+			}
+		}
+		return ctx
+	}
 }
 
 // callerContext builds the global condition keys of the request (spec

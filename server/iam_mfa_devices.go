@@ -165,7 +165,7 @@ func (n *Node) authorizeMFA(c *AWSCaller, action, resource string, own bool) err
 	default:
 		return err
 	}
-	if n.callerDecision(c, policy.Request{Action: action, Resource: resource, Context: n.callerContext(c)}) == policy.ExplicitDeny {
+	if n.callerDecision(c, policy.Request{Action: action, Resource: resource, ContextFunc: n.lazyCallerContext(c, nil)}) == policy.ExplicitDeny {
 		return err
 	}
 	return nil

@@ -13,6 +13,19 @@ type Request struct {
 	// ("aws:sourceip", "aws:principaltag/team"). A key with no values is
 	// treated as absent.
 	Context map[string][]string
+	// ContextFunc, when Context is nil, supplies it the first time a
+	// statement reads condition keys (a condition, or a policy variable in
+	// its resources). Most requests match only statements without either,
+	// and building the keys (times, addresses, tags) is most of what
+	// authorizing them would otherwise allocate.
+	ContextFunc func() map[string][]string
+}
+
+// resolveContext fills Context from ContextFunc once it is needed.
+func (r *Request) resolveContext() {
+	if r.Context == nil && r.ContextFunc != nil {
+		r.Context, r.ContextFunc = r.ContextFunc(), nil
+	}
 }
 
 // Decision is the outcome of evaluating a request.
@@ -117,6 +130,9 @@ func Decide(sources []Source, req Request) Decision {
 func (st *Statement) matches(req *Request) bool {
 	if !st.actions.match(req.Action, nil) {
 		return false
+	}
+	if st.needsContext {
+		req.resolveContext()
 	}
 	if !st.resources.match(req.Resource, req.Context) {
 		return false

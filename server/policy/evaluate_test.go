@@ -109,3 +109,48 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 		t.Fatalf("Decide allocates %v times per run", allocs)
 	}
 }
+
+// A request's condition keys are built only when a statement whose action
+// matches reads them, and once however many do.
+func TestContextFuncCalledOnlyWhenNeeded(t *testing.T) {
+	plain := Source{ID: "plain", Policy: mustParse(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}`, Identity)}
+	user := Source{ID: "user", Policy: mustParse(t, userDoc, Identity)}
+	guard := Source{ID: "guard", Policy: mustParse(t, guardDoc, Identity)}
+	tests := []struct {
+		name    string
+		sources []Source
+		req     Request
+		ctx     map[string][]string
+		want    Decision
+		calls   int
+	}{
+		{"no statement reads keys", []Source{plain}, Request{Action: "iam:GetUser", Resource: "arn:aws:iam::1:user/bob"},
+			map[string][]string{"aws:securetransport": {"false"}}, Allow, 0},
+		{"a condition reads them", []Source{plain, guard}, Request{Action: "iam:GetUser", Resource: "arn:aws:iam::1:user/bob"},
+			map[string][]string{"aws:securetransport": {"false"}}, ExplicitDeny, 1},
+		{"a condition and a variable read them once", []Source{user, guard}, Request{Action: "iam:GetUser", Resource: "arn:aws:iam::1:user/bob"},
+			map[string][]string{"aws:securetransport": {"true"}, "aws:username": {"bob"}}, Allow, 1},
+		{"the variable resolves from them", []Source{user}, Request{Action: "iam:GetUser", Resource: "arn:aws:iam::1:user/bob"},
+			map[string][]string{"aws:username": {"alice"}}, ImplicitDeny, 1},
+		{"keys read but absent", []Source{user, guard}, Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::data/x"},
+			nil, Allow, 1}, // guard's TLS statement has Action "*": it reads them (absent: Bool fails)
+		{"a given Context is used as it is", []Source{guard}, Request{Action: "iam:GetUser", Resource: "*",
+			Context: map[string][]string{"aws:securetransport": {"true"}}}, map[string][]string{"aws:securetransport": {"false"}}, ImplicitDeny, 0},
+	}
+	for _, tc := range tests {
+		for _, eval := range []string{"Decide", "Evaluate"} {
+			calls := 0
+			req := tc.req
+			req.ContextFunc = func() map[string][]string { calls++; return tc.ctx }
+			var got Decision
+			if eval == "Decide" {
+				got = Decide(tc.sources, req)
+			} else {
+				got = Evaluate(tc.sources, req).Decision
+			}
+			if got != tc.want || calls != tc.calls {
+				t.Errorf("%s (%s): %v with %d calls, want %v with %d", tc.name, eval, got, calls, tc.want, tc.calls)
+			}
+		}
+	}
+}

@@ -80,6 +80,9 @@ type Statement struct {
 	resources  nameList
 	principals principalSet
 	conds      []condition
+	// needsContext is set when a condition or a policy variable in the
+	// resources reads the request's condition keys.
+	needsContext bool
 }
 
 // nameList is a compiled Action/NotAction or Resource/NotResource element.
@@ -87,6 +90,15 @@ type nameList struct {
 	present bool
 	not     bool
 	pats    []pattern
+}
+
+func (l *nameList) hasVariables() bool {
+	for i := range l.pats {
+		if l.pats[i].nvars > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *nameList) match(s string, ctx map[string][]string) bool {
@@ -155,6 +167,7 @@ func compileStatement(s *jnode, seen *keySet) Statement {
 		st.principals = compilePrincipal(p, true)
 	}
 	st.conds = compileConditions(s.get("Condition"), seen)
+	st.needsContext = len(st.conds) > 0 || st.resources.hasVariables()
 	return st
 }
 
