@@ -1,9 +1,7 @@
 package sigv4
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
-	"hash"
 	"hash/maphash"
 	"sync"
 	"time"
@@ -17,8 +15,8 @@ import (
 // secret itself, so the cache holds no secret, and a rotated secret simply
 // misses (the stale entry ages out). The cache is split into shards, each with
 // its own lock, so concurrent hits on different keys do not contend on one
-// mutex; a hit takes a read lock only. Each key keeps HMAC states keyed with
-// it for Verify to reuse.
+// mutex; a hit takes a read lock only. Each key keeps its HMAC pad states
+// already hashed (hmac.go), so Verify hashes only the string to sign.
 type KeyCache struct {
 	seed     maphash.Seed
 	perShard int
@@ -30,12 +28,10 @@ type keyShard struct {
 	m  map[cacheKey]*cachedKey
 }
 
-// cachedKey is a signing key with HMAC states keyed with it, reset and
-// reused between requests: hmac.New would set up the same key again, at
-// five allocations, for every request.
+// cachedKey is a signing key and its HMAC pad states.
 type cachedKey struct {
 	key  []byte
-	macs sync.Pool // of hash.Hash
+	pads padStates
 }
 
 type cacheKey struct {
@@ -74,11 +70,7 @@ func (c *KeyCache) Verify(s *Signed, secret, service string, now time.Time) erro
 		return err
 	}
 	k := c.get(s.OSC4, s.AccessKeyID, secret, s.ScopeDate, s.Region, s.Service)
-	m := k.macs.Get().(hash.Hash)
-	m.Reset()
-	err := s.checkSignature(m)
-	k.macs.Put(m)
-	return err
+	return s.checkSignature(k.pads)
 }
 
 func (c *KeyCache) get(osc4 bool, akid, secret, date, region, service string) *cachedKey {
@@ -94,7 +86,7 @@ func (c *KeyCache) get(osc4 bool, akid, secret, date, region, service string) *c
 		return ck
 	}
 	ck = &cachedKey{key: signingKey(osc4, secret, date, region, service)}
-	ck.macs.New = func() any { return hmac.New(sha256.New, ck.key) }
+	ck.pads = newPadStates(ck.key)
 	sh.mu.Lock()
 	if len(sh.m) >= c.perShard {
 		// Evict an arbitrary entry (map order is unspecified). Keys go stale

@@ -1,10 +1,7 @@
 package sigv4
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
-	"hash"
 	"time"
 )
 
@@ -22,16 +19,7 @@ func signingKey(osc4 bool, secret, yyyymmdd, region, service string) []byte {
 	if osc4 {
 		prefix, term = "OSC4", oscTerminator
 	}
-	k := hmacSHA256([]byte(prefix+secret), yyyymmdd)
-	k = hmacSHA256(k, region)
-	k = hmacSHA256(k, service)
-	return hmacSHA256(k, term)
-}
-
-func hmacSHA256(key []byte, data string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
+	return deriveKey(prefix, secret, yyyymmdd, region, service, term) // hmac.go
 }
 
 // Verify checks, in this order: that the credential is scoped to service
@@ -47,7 +35,7 @@ func (s *Signed) Verify(signingKey []byte, service string, now time.Time) error 
 	if err := s.precheck(service, now); err != nil {
 		return err
 	}
-	return s.checkSignature(hmac.New(sha256.New, signingKey))
+	return s.checkSignature(newPadStates(signingKey))
 }
 
 // precheck is Verify up to the signature: service, Parse's problems, time.
@@ -66,15 +54,10 @@ func (s *Signed) precheck(service string, now time.Time) error {
 }
 
 // checkSignature compares the signature with the HMAC of the string to
-// sign; m is HMAC-SHA256 keyed with the signing key, fresh or reset.
-func (s *Signed) checkSignature(m hash.Hash) error {
-	m.Write(s.stringToSign)
-	var sum [sha256.Size]byte
+// sign under the signing key whose pad states are ps.
+func (s *Signed) checkSignature(ps padStates) error {
 	var want [2 * sha256.Size]byte
-	hex.Encode(want[:], m.Sum(sum[:0]))
-	// Constant time, so that response timing reveals nothing about how much
-	// of a forged signature was right.
-	if !hmac.Equal(want[:], []byte(s.Signature)) {
+	if !ps.macInto(&want, s.stringToSign) || !equalHex(want[:], s.Signature) {
 		return errSignature()
 	}
 	return nil
