@@ -62,21 +62,14 @@ func readSnapshot(r io.Reader, put func(table string, obj any) error) (uint64, e
 		defer close(work)
 		defer close(ordered)
 		line := 2
+		sizeHint := 64 << 10
 		for {
 			w := &restoreWork{first: line, done: make(chan struct{})}
-			for len(w.lines) < restoreBatch {
-				l, err := readLine(br)
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					readErr = err
-					break
-				}
-				line++
-				if len(l) > 0 {
-					w.lines = append(w.lines, l)
-				}
+			var consumed int
+			w.lines, consumed, readErr = readLines(br, restoreBatch, sizeHint)
+			line += consumed
+			if size := linesSize(w.lines); size > 0 {
+				sizeHint = size + size/8 // the next batch is likely alike
 			}
 			if len(w.lines) == 0 {
 				return
@@ -166,6 +159,58 @@ func checkRow(table string, obj any) error {
 	return nil
 }
 
+// readLines reads up to max non-empty lines (without their line ends)
+// into one buffer of about sizeHint bytes, one allocation per batch rather
+// than one per line: the decoded rows copy what they keep, so the buffer is
+// garbage once its batch is decoded. It reports how many lines it consumed,
+// blank ones included; fewer than max lines come back only at the end of
+// the stream (err nil) or with the read error.
+func readLines(br *bufio.Reader, max, sizeHint int) (lines [][]byte, consumed int, err error) {
+	buf := make([]byte, 0, sizeHint)
+	var ends []int
+	for len(ends) < max {
+		var l []byte
+		l, err = br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull { // longer than the reader's buffer
+			long := append([]byte(nil), l...)
+			for err == bufio.ErrBufferFull {
+				l, err = br.ReadSlice('\n')
+				long = append(long, l...)
+			}
+			l = long
+		}
+		if err == io.EOF && len(l) > 0 {
+			err = nil // a last line without its newline
+		}
+		if err != nil {
+			break
+		}
+		consumed++
+		if l = bytes.TrimRight(l, "\r\n"); len(l) > 0 {
+			buf = append(buf, l...)
+			ends = append(ends, len(buf))
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	lines = make([][]byte, len(ends))
+	start := 0
+	for i, end := range ends {
+		lines[i] = buf[start:end:end]
+		start = end
+	}
+	return lines, consumed, err
+}
+
+func linesSize(lines [][]byte) int {
+	n := 0
+	for _, l := range lines {
+		n += len(l)
+	}
+	return n
+}
+
 // readLine returns the next line without its newline; io.EOF only when
 // nothing is left.
 func readLine(br *bufio.Reader) ([]byte, error) {
@@ -199,12 +244,11 @@ var recordPrefix = []byte(`{"t":"`)
 // table. The line writeSnapshot writes is {"t":"<table>","o":<object>};
 // anything else is decoded the general way.
 func decodeRecord(line []byte) (string, any, error) {
-	var table string
-	var obj []byte
+	var name, obj []byte
 	if rest, ok := bytes.CutPrefix(line, recordPrefix); ok {
-		if name, body, ok := bytes.Cut(rest, []byte(`","o":`)); ok && bytes.HasSuffix(body, []byte("}")) &&
-			bytes.IndexByte(name, '\\') < 0 {
-			table, obj = string(name), body[:len(body)-1]
+		if n, body, ok := bytes.Cut(rest, []byte(`","o":`)); ok && bytes.HasSuffix(body, []byte("}")) &&
+			bytes.IndexByte(n, '\\') < 0 {
+			name, obj = n, body[:len(body)-1]
 		}
 	}
 	if obj == nil {
@@ -212,12 +256,13 @@ func decodeRecord(line []byte) (string, any, error) {
 		if err := json.Unmarshal(line, &rec); err != nil {
 			return "", nil, err
 		}
-		table, obj = rec.Table, rec.Object
+		name, obj = []byte(rec.Table), rec.Object
 	}
-	def, ok := tables[table]
+	def, ok := tables[string(name)] // looked up without copying the name
 	if !ok {
-		return "", nil, fmt.Errorf("snapshot has unknown table %q", table)
+		return "", nil, fmt.Errorf("snapshot has unknown table %q", name)
 	}
+	table := def.schema.Name
 	v := reflect.New(def.typ).Interface()
 	if err := json.Unmarshal(obj, v); err != nil {
 		return "", nil, fmt.Errorf("table %s: %w", table, err)
