@@ -32,6 +32,18 @@ type macScratch struct {
 
 var scratches = sync.Pool{New: func() any { return &macScratch{h: sha256.New()} }}
 
+func getScratch() *macScratch { return scratches.Get().(*macScratch) }
+
+// put wipes what the scratch held of a key or secret and pools it.
+func (sc *macScratch) put() {
+	sc.h.Reset()
+	clear(sc.pad[:])
+	clear(sc.key)
+	clear(sc.msg)
+	clear(sc.sum[:])
+	scratches.Put(sc)
+}
+
 func (sc *macScratch) setKey(key []byte) {
 	if len(key) > blockSize {
 		sc.h.Reset()
@@ -71,11 +83,10 @@ func (sc *macScratch) mac(msg []byte) []byte {
 // deriveKey is the chain of HMACs of a signing key: the first keyed with
 // prefix+secret, each next one with the previous result.
 func deriveKey(prefix, secret string, parts ...string) []byte {
-	sc := scratches.Get().(*macScratch)
-	defer scratches.Put(sc)
+	sc := getScratch()
+	defer sc.put()
 	sc.msg = append(append(sc.msg[:0], prefix...), secret...)
 	sc.setKey(sc.msg)
-	clear(sc.msg) // the secret
 	for _, p := range parts {
 		sc.msg = append(sc.msg[:0], p...)
 		sc.setKey(sc.mac(sc.msg))
@@ -91,16 +102,14 @@ type padStates struct {
 }
 
 func newPadStates(key []byte) padStates {
-	sc := scratches.Get().(*macScratch)
-	defer scratches.Put(sc)
+	sc := getScratch()
+	defer sc.put()
 	sc.setKey(key)
 	var ps padStates
 	sc.startPad(ipad)
 	ps.inner, _ = sc.h.(encoding.BinaryMarshaler).MarshalBinary()
 	sc.startPad(opad)
 	ps.outer, _ = sc.h.(encoding.BinaryMarshaler).MarshalBinary()
-	clear(sc.key)
-	clear(sc.pad[:])
 	return ps
 }
 
@@ -108,8 +117,8 @@ func newPadStates(key []byte) padStates {
 // into out. ok is false only if a state does not restore, which a state
 // this package made always does.
 func (ps padStates) macInto(out *[2 * sha256.Size]byte, msg []byte) (ok bool) {
-	sc := scratches.Get().(*macScratch)
-	defer scratches.Put(sc)
+	sc := getScratch()
+	defer sc.put()
 	u := sc.h.(encoding.BinaryUnmarshaler)
 	if u.UnmarshalBinary(ps.inner) != nil {
 		return false

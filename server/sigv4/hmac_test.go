@@ -33,12 +33,12 @@ func TestHMACMatchesCryptoHMAC(t *testing.T) {
 			key, msg := random(kl), random(ml)
 			want := stdHMAC(key, msg)
 
-			sc := scratches.Get().(*macScratch)
+			sc := getScratch()
 			sc.setKey(key)
 			if got := sc.mac(msg); !bytes.Equal(got, want) {
 				t.Fatalf("mac (key %d, msg %d bytes) = %x, want %x", kl, ml, got, want)
 			}
-			scratches.Put(sc)
+			sc.put()
 
 			var out [2 * sha256.Size]byte
 			if !newPadStates(key).macInto(&out, msg) || string(out[:]) != hex.EncodeToString(want) {
@@ -88,5 +88,20 @@ func TestHMACAllocations(t *testing.T) {
 	var out [2 * sha256.Size]byte
 	if n := testing.AllocsPerRun(100, func() { ps.macInto(&out, msg) }); n != 0 {
 		t.Errorf("macInto allocates %v times", n)
+	}
+}
+
+// A scratch goes back to the pool holding nothing of the key or secret it
+// worked with.
+func TestScratchWipedWhenPooled(t *testing.T) {
+	sc := &macScratch{h: sha256.New()}
+	sc.msg = append(sc.msg, "AWS4secret"...)
+	sc.setKey(sc.msg)
+	sc.mac([]byte("20261123"))
+	sc.put()
+	for _, b := range [][]byte{sc.pad[:], sc.key, sc.msg, sc.sum[:]} {
+		if !bytes.Equal(b, make([]byte, len(b))) {
+			t.Fatalf("pooled scratch still holds %x", b)
+		}
 	}
 }
