@@ -62,14 +62,21 @@ func readSnapshot(r io.Reader, put func(table string, obj any) error) (uint64, e
 		defer close(work)
 		defer close(ordered)
 		line := 2
-		sizeHint := 64 << 10
 		for {
 			w := &restoreWork{first: line, done: make(chan struct{})}
-			var consumed int
-			w.lines, consumed, readErr = readLines(br, restoreBatch, sizeHint)
-			line += consumed
-			if size := linesSize(w.lines); size > 0 {
-				sizeHint = size + size/8 // the next batch is likely alike
+			for len(w.lines) < restoreBatch {
+				l, err := readLine(br)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					readErr = err
+					break
+				}
+				line++
+				if len(l) > 0 {
+					w.lines = append(w.lines, l)
+				}
 			}
 			if len(w.lines) == 0 {
 				return
@@ -157,58 +164,6 @@ func checkRow(table string, obj any) error {
 		}
 	}
 	return nil
-}
-
-// readLines reads up to max non-empty lines (without their line ends)
-// into one buffer of about sizeHint bytes, one allocation per batch rather
-// than one per line: the decoded rows copy what they keep, so the buffer is
-// garbage once its batch is decoded. It reports how many lines it consumed,
-// blank ones included; fewer than max lines come back only at the end of
-// the stream (err nil) or with the read error.
-func readLines(br *bufio.Reader, max, sizeHint int) (lines [][]byte, consumed int, err error) {
-	buf := make([]byte, 0, sizeHint)
-	var ends []int
-	for len(ends) < max {
-		var l []byte
-		l, err = br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull { // longer than the reader's buffer
-			long := append([]byte(nil), l...)
-			for err == bufio.ErrBufferFull {
-				l, err = br.ReadSlice('\n')
-				long = append(long, l...)
-			}
-			l = long
-		}
-		if err == io.EOF && len(l) > 0 {
-			err = nil // a last line without its newline
-		}
-		if err != nil {
-			break
-		}
-		consumed++
-		if l = bytes.TrimRight(l, "\r\n"); len(l) > 0 {
-			buf = append(buf, l...)
-			ends = append(ends, len(buf))
-		}
-	}
-	if err == io.EOF {
-		err = nil
-	}
-	lines = make([][]byte, len(ends))
-	start := 0
-	for i, end := range ends {
-		lines[i] = buf[start:end:end]
-		start = end
-	}
-	return lines, consumed, err
-}
-
-func linesSize(lines [][]byte) int {
-	n := 0
-	for _, l := range lines {
-		n += len(l)
-	}
-	return n
 }
 
 // readLine returns the next line without its newline; io.EOF only when

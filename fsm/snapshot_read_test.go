@@ -1,14 +1,11 @@
 package fsm
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
-	"testing/iotest"
 	"time"
 )
 
@@ -152,48 +149,5 @@ func TestCheckSnapshotAgreesWithRestore(t *testing.T) {
 	// Most tables' "id" field is a string, so an empty row is refused.
 	if refused < len(cases)/2 {
 		t.Errorf("only %d of %d cases refused: the empty rows are not testing anything", refused, len(cases))
-	}
-}
-
-// readLines cuts the stream as readLine would, line by line, including
-// lines longer than the reader's buffer, blank lines, CRLF and a last line
-// without its newline, and stops at max non-empty lines.
-func TestReadLinesMatchesReadLine(t *testing.T) {
-	long := strings.Repeat("x", 100) // longer than the 16-byte reader below
-	in := "a\r\n\n" + long + "\nbb\n\r\n" + long + "y\n" + "c\nlast"
-	var want []string
-	br := bufio.NewReaderSize(strings.NewReader(in), 16)
-	for {
-		l, err := readLine(br)
-		if err != nil {
-			break
-		}
-		if len(l) > 0 {
-			want = append(want, string(l))
-		}
-	}
-	for _, max := range []int{1, 2, 3, 7, 100} {
-		br := bufio.NewReaderSize(strings.NewReader(in), 16)
-		var got []string
-		total := 0
-		for {
-			lines, consumed, err := readLines(br, max, 8)
-			if err != nil {
-				t.Fatal(err)
-			}
-			total += consumed
-			for _, l := range lines {
-				got = append(got, string(l))
-			}
-			if len(lines) < max {
-				break
-			}
-		}
-		if strings.Join(got, "|") != strings.Join(want, "|") || total != 8 {
-			t.Fatalf("max %d: %q after %d lines, want %q after 8", max, got, total, want)
-		}
-	}
-	if _, _, err := readLines(bufio.NewReader(iotest.ErrReader(io.ErrUnexpectedEOF)), 4, 8); err != io.ErrUnexpectedEOF {
-		t.Fatalf("read error: %v", err)
 	}
 }
