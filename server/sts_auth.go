@@ -37,8 +37,9 @@ func (n *Node) authenticateSession(r *http.Request, s *sigv4.Signed, service str
 		return nil, err
 	}
 	now := n.now()
-	key := n.iam.keys().Get(cl.AccessKeyID, cl.Secret, s.ScopeDate, s.Region, s.Service)
-	if err := s.Verify(key, service, now); err != nil {
+	// openSession checked that the token names s.AccessKeyID, so the cache
+	// entry (and its hashed HMAC pads) is this session key's.
+	if err := n.iam.keys().Verify(s, cl.Secret, service, now); err != nil {
 		return nil, err
 	}
 	if now.UnixNano() >= cl.Expires {
