@@ -177,8 +177,16 @@ func testGroupCommit(t *testing.T) {
 	if AuditRetention > len(logs) {
 		checkGroupCommitScript(t, wantResults, wantSnap, wantFile)
 	}
-	for _, sizes := range [][]int{{len(logs)}, {2}, {3}, {5, 1}, {7}, {9, 4}} {
-		t.Run(fmt.Sprintf("batch=%v", sizes), func(t *testing.T) {
+	for _, run := range []struct {
+		sizes      []int
+		writeLimit int // groupWriteLimit
+	}{{[]int{len(logs)}, groupWriteLimit}, {[]int{2}, groupWriteLimit}, {[]int{3}, groupWriteLimit},
+		{[]int{5, 1}, groupWriteLimit}, {[]int{7}, groupWriteLimit}, {[]int{9, 4}, groupWriteLimit},
+		{[]int{len(logs)}, 2}, {[]int{7}, 3}} {
+		sizes := run.sizes
+		t.Run(fmt.Sprintf("batch=%v/write-limit=%d", sizes, run.writeLimit), func(t *testing.T) {
+			defer func(n int) { groupWriteLimit = n }(groupWriteLimit)
+			groupWriteLimit = run.writeLimit
 			results, snap, file := groupCommitRun(t, auditFile, logs, sizes...)
 			for i := range wantResults {
 				if results[i] != wantResults[i] {

@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -47,4 +48,47 @@ func BenchmarkRecordKeyUse(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRecordKeyUseLargeState publishes the uses of 65,536 keys picked
+// at random among 262,144 users' keys, in entries of server.KeyUsesPerEntry
+// handed to ApplyBatch eight at a time as Raft does under load: what a
+// flush costs every node when each read signs with a different key (the
+// scale benchmark's reads). apply-us/use counts ApplyBatch alone.
+//
+//	go test ./fsm -run '^$' -bench RecordKeyUseLargeState -benchtime 3x
+func BenchmarkRecordKeyUseLargeState(b *testing.B) {
+	const users, used, perEntry, perBatch = 262144, 65536, 512, 8
+	f, _ := usersWithKeys(b, users)
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	idx := f.AppliedIndex()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var applying time.Duration
+	for i := 0; i < b.N; i++ {
+		now = now.Add(time.Second) // every use newer than the stored one
+		var batch []*raft.Log
+		for start := 0; start < used; start += perEntry {
+			cmd := RecordKeyUse{Uses: make(map[string]KeyUse, perEntry)}
+			for len(cmd.Uses) < perEntry {
+				cmd.Uses[fmt.Sprintf("AKIABENCH%011d", rng.IntN(users))] = KeyUse{Time: now, Service: "iam", Region: "us-east-1"}
+			}
+			data, err := Encode(CmdRecordKeyUse, cmd)
+			if err != nil {
+				b.Fatal(err)
+			}
+			idx++
+			batch = append(batch, &raft.Log{Index: idx, Type: raft.LogCommand, Data: data})
+			if len(batch) == perBatch {
+				t0 := time.Now()
+				for _, res := range f.ApplyBatch(batch) {
+					if err := res.(*Result).Err; err != nil {
+						b.Fatal(err)
+					}
+				}
+				applying += time.Since(t0)
+				batch = nil
+			}
+		}
+	}
+	b.ReportMetric(applying.Seconds()*1e6/float64(b.N*used), "apply-us/use")
 }
