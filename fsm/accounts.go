@@ -34,9 +34,8 @@ type AccessKey struct {
 	// the role (Reader, Writer, SuperUser) that narrows what it may do.
 	// Such keys have their own quota and are not listed with the user's two.
 	S4Role string `json:",omitempty"`
-	// LastUsed is where snapshots written before the access_key_uses
-	// table kept the key's last use; Restore moves it there, so a key in
-	// the state never has it set (State.AccessKeyLastUse).
+	// LastUsed is the last use flushed through Raft (RecordKeyUse); each
+	// node also keeps fresher uses in memory.
 	LastUsed *KeyUse `json:",omitempty"`
 	// ExpirationDate, when set, ends the key: from then on it is reported
 	// as expired and every request signed with it fails (OUTSCALE

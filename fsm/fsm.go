@@ -84,13 +84,8 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 func (f *FSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	db := newDB()
-	tx := wrapTxn(db.Txn(true))
-	index, err := readSnapshot(rc, func(table string, obj any) error {
-		if k, ok := obj.(*AccessKey); ok && k.LastUsed != nil {
-			moveLegacyKeyUse(tx, k)
-		}
-		return tx.Txn.Insert(table, obj)
-	})
+	tx := db.Txn(true)
+	index, err := readSnapshot(rc, tx.Insert)
 	if err != nil {
 		tx.Abort()
 		return fmt.Errorf("restore snapshot: %w", err)

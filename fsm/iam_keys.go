@@ -20,50 +20,6 @@ func init() {
 	register(CmdUpdateAccessKey, "update-access-key", applyUpdateAccessKey)
 	register(CmdDeleteAccessKey, "delete-access-key", applyDeleteAccessKey)
 	register(CmdRecordKeyUse, "record-key-use", applyRecordKeyUse)
-	registerKeyedTable[AccessKeyUse](tableAccessKeyUses, "AccessKeyID")
-}
-
-// AccessKeyUse is a key's last use as published by RecordKeyUse. It has a
-// table of its own, with only the key ID as index, because with many keys
-// in use publishing uses is a large share of every node's apply work (each
-// request signed with a key not used since the last flush makes one): one
-// small row under one index is about half the work of rewriting the key's
-// row under both of the key table's indexes.
-type AccessKeyUse struct {
-	AccessKeyID string
-	Use         KeyUse
-}
-
-const tableAccessKeyUses = "access_key_uses"
-
-// AccessKeyLastUse returns the last published use of a key, nil if none.
-func (s *State) AccessKeyLastUse(id string) *KeyUse {
-	if u := first[AccessKeyUse](s.tx, tableAccessKeyUses, "id", id); u != nil {
-		return &u.Use
-	}
-	return nil
-}
-
-// moveLegacyKeyUse moves the last use a key row of an older snapshot
-// carries into access_key_uses, unless that table already has a newer one.
-func moveLegacyKeyUse(tx *txn, k *AccessKey) {
-	if prev := first[AccessKeyUse](tx, tableAccessKeyUses, "id", k.AccessKeyID); prev == nil || k.LastUsed.Time.After(prev.Use.Time) {
-		// The table has one index, on a field that is set: cannot fail.
-		_ = tx.Txn.Insert(tableAccessKeyUses, &AccessKeyUse{AccessKeyID: k.AccessKeyID, Use: *k.LastUsed})
-	}
-	k.LastUsed = nil
-}
-
-// deleteAccessKey deletes a key and its last use: a key made again with
-// the same ID (callers may choose IDs) starts unused.
-func deleteAccessKey(tx *txn, k *AccessKey) error {
-	if err := tx.Delete(tableAccessKeys, k); err != nil {
-		return err
-	}
-	if _, err := tx.DeleteAll(tableAccessKeyUses, "id", k.AccessKeyID); err != nil {
-		return err
-	}
-	return nil
 }
 
 func noSuchKey(id string) error {
@@ -200,7 +156,7 @@ func applyDeleteAccessKey(tx *txn, env Env, cmd *DeleteAccessKey) (any, error) {
 	if k == nil {
 		return nil, noSuchKey(cmd.AccessKeyID)
 	}
-	return nil, deleteAccessKey(tx, k)
+	return nil, tx.Delete(tableAccessKeys, k)
 }
 
 // RecordKeyUse publishes, in one entry, the last uses a node has seen since
@@ -215,18 +171,19 @@ func applyRecordKeyUse(tx *txn, env Env, cmd *RecordKeyUse) (any, error) {
 	// transaction drops the radix writes' cache of copied nodes, so reads
 	// between the writes made each write copy its whole path again (and
 	// track its watch channels), about twice the work and channels.
-	updated := make([]AccessKeyUse, 0, len(cmd.Uses))
+	updated := make([]AccessKey, 0, len(cmd.Uses))
 	for id, use := range cmd.Uses {
-		if first[AccessKey](tx, tableAccessKeys, "id", id) == nil {
-			continue // deleted since
+		k := first[AccessKey](tx, tableAccessKeys, "id", id)
+		if k == nil || (k.LastUsed != nil && !use.Time.After(k.LastUsed.Time)) {
+			continue // deleted since, or already newer
 		}
-		if prev := first[AccessKeyUse](tx, tableAccessKeyUses, "id", id); prev != nil && !use.Time.After(prev.Use.Time) {
-			continue // already newer
-		}
-		updated = append(updated, AccessKeyUse{AccessKeyID: id, Use: use})
+		c := *k
+		u := use
+		c.LastUsed = &u
+		updated = append(updated, c)
 	}
 	for i := range updated {
-		if err := insert(tx, tableAccessKeyUses, &updated[i]); err != nil {
+		if err := insert(tx, tableAccessKeys, &updated[i]); err != nil {
 			return nil, err
 		}
 	}

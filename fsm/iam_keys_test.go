@@ -1,9 +1,6 @@
 package fsm
 
 import (
-	"bytes"
-	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -96,78 +93,4 @@ func TestAccessKeyOwnerLookups(t *testing.T) {
 	}
 	must(CmdDeleteAccessKey, DeleteAccessKey{AccountID: acctA, UserID: "AIDABOB", AccessKeyID: "AKIABOB"})
 	must(CmdDeleteUser, DeleteUser{AccountID: acctA, UserID: "AIDABOB", Name: "bob"})
-}
-
-// A key's last use lives in access_key_uses: RecordKeyUse keeps the newest
-// use of keys that exist, deleting a key deletes its use (a key made again
-// with the same ID starts unused), and a snapshot written when the use was
-// a field of the key row restores into the table.
-func TestAccessKeyUses(t *testing.T) {
-	const acct = "123456789012"
-	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	f := New()
-	seed(t, f) // acct, root key AKIAROOT
-	index := uint64(10)
-	must := func(ct CommandType, cmd any) {
-		t.Helper()
-		index++
-		if res := applyCmd(t, f, index, ct, cmd); res.Err != nil {
-			t.Fatal(res.Err)
-		}
-	}
-	must(CmdCreateUser, CreateUser{User: IAMUser{AccountID: acct, UserID: "AIDAALICE", UserName: "alice", Path: "/", CreateDate: t0}})
-	newKey := func(id string) {
-		t.Helper()
-		must(CmdCreateAccessKey, CreateAccessKey{Key: AccessKey{AccessKeyID: id, AccountID: acct, UserID: "AIDAALICE",
-			Status: "Active", CreateDate: t0, SecretCiphertext: []byte{1}}})
-	}
-	newKey("AKIAALICE1")
-	newKey("AKIAALICE2")
-	use := func(at time.Duration, service string) KeyUse {
-		return KeyUse{Time: t0.Add(at), Service: service, Region: "us-east-1"}
-	}
-	lastUse := func(id string) string {
-		if u := f.State().AccessKeyLastUse(id); u != nil {
-			return fmt.Sprintf("%s %s", u.Time.Sub(t0), u.Service)
-		}
-		return "never"
-	}
-
-	must(CmdRecordKeyUse, RecordKeyUse{Uses: map[string]KeyUse{"AKIAALICE1": use(time.Minute, "iam"), "AKIAGONE": use(time.Minute, "iam")}})
-	must(CmdRecordKeyUse, RecordKeyUse{Uses: map[string]KeyUse{"AKIAALICE1": use(time.Second, "sts")}}) // older: ignored
-	must(CmdRecordKeyUse, RecordKeyUse{Uses: map[string]KeyUse{"AKIAALICE2": use(time.Hour, "s3")}})
-	if got := lastUse("AKIAALICE1") + ", " + lastUse("AKIAALICE2") + ", " + lastUse("AKIAGONE") + ", " + lastUse("AKIAROOT"); got != "1m0s iam, 1h0m0s s3, never, never" {
-		t.Fatalf("last uses: %s", got)
-	}
-	if k := f.State().AccessKey("AKIAALICE1"); k.LastUsed != nil {
-		t.Fatalf("the key row carries a use: %+v", k.LastUsed)
-	}
-
-	must(CmdDeleteAccessKey, DeleteAccessKey{AccountID: acct, UserID: "AIDAALICE", AccessKeyID: "AKIAALICE2"})
-	newKey("AKIAALICE2")
-	if got := lastUse("AKIAALICE2"); got != "never" {
-		t.Fatalf("a key made again with a deleted key's ID has the old key's last use: %s", got)
-	}
-
-	// A snapshot from before the table: the use is in the key row.
-	var snap bytes.Buffer
-	if err := f.WriteSnapshot(&snap); err != nil {
-		t.Fatal(err)
-	}
-	legacy := strings.Replace(snap.String(), `"AccessKeyID":"AKIAALICE2","AccountID":"123456789012"`,
-		`"AccessKeyID":"AKIAALICE2","LastUsed":{"Time":"2026-12-01T02:00:00Z","Service":"ec2","Region":"eu-west-3"},"AccountID":"123456789012"`, 1)
-	if legacy == snap.String() {
-		t.Fatal("the snapshot has no AKIAALICE2 row to edit")
-	}
-	restored := New()
-	if err := restored.Restore(io.NopCloser(strings.NewReader(legacy))); err != nil {
-		t.Fatal(err)
-	}
-	f = restored
-	if got := lastUse("AKIAALICE1") + ", " + lastUse("AKIAALICE2"); got != "1m0s iam, 2h0m0s ec2" {
-		t.Fatalf("last uses after restoring the older snapshot: %s", got)
-	}
-	if k := f.State().AccessKey("AKIAALICE2"); k.LastUsed != nil {
-		t.Fatalf("the restored key row still carries its use: %+v", k.LastUsed)
-	}
 }

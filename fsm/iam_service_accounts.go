@@ -138,7 +138,7 @@ func applyDeleteServiceAccount(tx *txn, env Env, cmd *DeleteServiceAccount) (any
 		return nil, NoSuchServiceAccount(cmd.ID)
 	}
 	if k := first[AccessKey](tx, tableAccessKeys, "id", sa.AccessKeyID); k != nil {
-		if err := deleteAccessKey(tx, k); err != nil {
+		if err := tx.Delete(tableAccessKeys, k); err != nil {
 			return nil, err
 		}
 	}

@@ -160,7 +160,7 @@ func applyDeleteS3Credential(tx *txn, env Env, cmd *DeleteS3Credential) (any, er
 		return nil, NoSuchS3Credential(cmd.AccessKeyID)
 	}
 	for _, k := range gone {
-		if err := deleteAccessKey(tx, k); err != nil {
+		if err := tx.Delete(tableAccessKeys, k); err != nil {
 			return nil, err
 		}
 	}

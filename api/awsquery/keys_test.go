@@ -65,8 +65,8 @@ func TestAccessKeyLifecycle(t *testing.T) {
 	if err := d.Node.FlushKeyUses(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if use := d.Node.State().AccessKeyLastUse(*k1.AccessKeyId); use == nil || use.Service != "iam" {
-		t.Fatalf("flushed use: %+v", use)
+	if k := d.Node.State().AccessKey(*k1.AccessKeyId); k.LastUsed == nil || k.LastUsed.Service != "iam" {
+		t.Fatalf("flushed use: %+v", k.LastUsed)
 	}
 	_, err = c.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String("AKIAAAAAAAAAAAAAAAAA")})
 	wantCode(t, err, "NoSuchEntity")
@@ -192,8 +192,8 @@ func TestKeyUseFlushInBoundedEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range keys {
-		if use := d.Node.State().AccessKeyLastUse(id); use == nil || use.Service != "iam" {
-			t.Fatalf("key %s: use not published: %+v", id, use)
+		if k := d.Node.State().AccessKey(id); k == nil || k.LastUsed == nil || k.LastUsed.Service != "iam" {
+			t.Fatalf("key %s: use not published: %+v", id, k)
 		}
 	}
 	if entries := d.Node.FSM().AppliedIndex() - before; entries < 3 {
