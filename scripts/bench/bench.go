@@ -339,7 +339,9 @@ func (b *bench) profileLeader(phase string) func() {
 func (b *bench) saveProfile(n *iamdNode, secs int, file string) {
 	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v1/sys/pprof/profile?seconds=%d", n.api, secs), nil)
 	req.Header.Set("X-Vault-Token", b.ic.token)
-	resp, err := b.ic.http.Do(req)
+	client := *b.ic.http // the answer takes secs: longer than the shared client's timeout
+	client.Timeout = time.Duration(secs)*time.Second + 30*time.Second
+	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "profile:", err)
 		return
