@@ -78,14 +78,14 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 // writes; the next entries go on in a new one. go-immutable-radix tracks
 // the watch channels a transaction replaces, 8,192 per index at most;
 // past that its commit walks the old and the new tree of every index the
-// transaction touched, all of them, to find what changed. A few entries
-// of a thousand writes (key-use flushes, token sweeps) in one batch made
-// every commit walk the access-key or token trees whole: at 262,144 keys,
-// 83% of the CPU of publishing key uses (BenchmarkRecordKeyUseLargeState).
-// A row write replaces a handful of channels per index (the nodes on its
-// path not yet copied by the transaction), so a thousand writes stay well
-// under the limit, and ordinary batches (a few writes per entry) are never
-// split. A variable for tests.
+// transaction touched, all of them, to find what changed. A few key-use
+// entries of 512 writes in one batch made every commit walk the
+// access-key trees whole: at 262,144 keys, 83% of the CPU of publishing
+// key uses (BenchmarkRecordKeyUseLargeState). A row write replaces about
+// 4-5 channels per index, 9 when a read of the same index came between
+// two writes (at 262,144 keys), so a group of at most 512 writes plus one
+// such entry stays under the limit, and ordinary batches (a few writes
+// per entry) are never split. A variable for tests.
 var groupWriteLimit = 512
 
 // applier applies entries in one write transaction.
