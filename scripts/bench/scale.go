@@ -41,7 +41,23 @@ const usersPerAccount = 500
 
 func scaleAccount(i int) string { return fmt.Sprintf("%012d", 100000000000+i/usersPerAccount) }
 func scaleUser(i int) string    { return fmt.Sprintf("s%07d", i) }
-func scaleKeyID(i int) string   { return fmt.Sprintf("AKIABENCH%011d", i) }
+func scaleKeyID(i int) string   { return scaleID("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, i) }
+func scaleUserID(i int) string  { return scaleID("AIDA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 17, i) }
+
+// scaleID returns prefix and n characters of alphabet derived from i, in
+// the shape of the random key and user IDs iamd issues (server/ids.go,
+// server/iam.go): the state's ID indexes branch as a real state's do
+// (sequential decimal IDs branched ten ways per character, which made the
+// radix trees deeper), and every run builds the same state.
+func scaleID(prefix, alphabet string, n, i int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("iamd-bench-%s-%d", prefix, i)))
+	out := []byte(prefix)
+	for _, b := range sum[:n] {
+		out = append(out, alphabet[int(b)%len(alphabet)])
+	}
+	return string(out)
+}
+
 func scaleSecret(i int) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("iamd-bench-secret-%d", i)))
 	return hex.EncodeToString(sum[:])[:40]
@@ -75,7 +91,7 @@ func (s *scaleState) apply(t fsm.CommandType, cmd any) error {
 // grow adds users up to n.
 func (s *scaleState) grow(n int) error {
 	for i := s.users; i < n; i++ {
-		u := fsm.IAMUser{AccountID: scaleAccount(i), UserID: fmt.Sprintf("AIDA%017d", i), UserName: scaleUser(i), Path: "/", CreateDate: s.t0}
+		u := fsm.IAMUser{AccountID: scaleAccount(i), UserID: scaleUserID(i), UserName: scaleUser(i), Path: "/", CreateDate: s.t0}
 		if err := s.apply(fsm.CmdCreateUser, fsm.CreateUser{User: u}); err != nil {
 			return fmt.Errorf("user %d: %w", i, err)
 		}
