@@ -2,7 +2,9 @@ package fsm
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,17 +28,14 @@ func BenchmarkRecordKeyUse(b *testing.B) {
 				now = now.Add(time.Second) // every use newer than the stored one
 				var longest, applied time.Duration
 				for start := 0; start < keys; start += perEntry {
-					cmd := RecordKeyUse{Uses: make(map[string]KeyUse, perEntry)}
+					keys := make([]int, 0, perEntry)
 					for k := start; k < start+perEntry; k++ {
-						cmd.Uses[fmt.Sprintf("AKIABENCH%011d", k)] = KeyUse{Time: now, Service: "iam", Region: "us-east-1"}
-					}
-					data, err := Encode(CmdRecordKeyUse, cmd)
-					if err != nil {
-						b.Fatal(err)
+						keys = append(keys, k)
 					}
 					idx++
+					entry := keyUseEntry(b, idx, now, keys)
 					t0 := time.Now()
-					if res := f.Apply(&raft.Log{Index: idx, Type: raft.LogCommand, Data: data}).(*Result); res.Err != nil {
+					if res := f.Apply(entry).(*Result); res.Err != nil {
 						b.Fatal(res.Err)
 					}
 					d := time.Since(t0)
@@ -68,16 +67,12 @@ func BenchmarkRecordKeyUseLargeState(b *testing.B) {
 		now = now.Add(time.Second) // every use newer than the stored one
 		var batch []*raft.Log
 		for start := 0; start < used; start += perEntry {
-			cmd := RecordKeyUse{Uses: make(map[string]KeyUse, perEntry)}
-			for len(cmd.Uses) < perEntry {
-				cmd.Uses[fmt.Sprintf("AKIABENCH%011d", rng.IntN(users))] = KeyUse{Time: now, Service: "iam", Region: "us-east-1"}
-			}
-			data, err := Encode(CmdRecordKeyUse, cmd)
-			if err != nil {
-				b.Fatal(err)
+			picked := map[int]bool{}
+			for len(picked) < perEntry {
+				picked[rng.IntN(users)] = true
 			}
 			idx++
-			batch = append(batch, &raft.Log{Index: idx, Type: raft.LogCommand, Data: data})
+			batch = append(batch, keyUseEntry(b, idx, now, slices.Collect(maps.Keys(picked))))
 			if len(batch) == perBatch {
 				t0 := time.Now()
 				for _, res := range f.ApplyBatch(batch) {
@@ -91,4 +86,18 @@ func BenchmarkRecordKeyUseLargeState(b *testing.B) {
 		}
 	}
 	b.ReportMetric(applying.Seconds()*1e6/float64(b.N*used), "apply-us/use")
+}
+
+// keyUseEntry is the log entry of a RecordKeyUse publishing a use at now
+// of each of the keys usersWithKeys made with the given numbers.
+func keyUseEntry(b *testing.B, index uint64, now time.Time, keys []int) *raft.Log {
+	cmd := RecordKeyUse{Uses: make(map[string]KeyUse, len(keys))}
+	for _, k := range keys {
+		cmd.Uses[fmt.Sprintf("AKIABENCH%011d", k)] = KeyUse{Time: now, Service: "iam", Region: "us-east-1"}
+	}
+	data, err := Encode(CmdRecordKeyUse, cmd)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &raft.Log{Index: index, Type: raft.LogCommand, Data: data}
 }
