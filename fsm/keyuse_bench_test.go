@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"iamd/internal/benchids"
 )
 
 // BenchmarkRecordKeyUse applies the uses of 65,536 keys (a node's full
@@ -93,7 +95,7 @@ func BenchmarkRecordKeyUseLargeState(b *testing.B) {
 func keyUseEntry(b *testing.B, index uint64, now time.Time, keys []int) *raft.Log {
 	cmd := RecordKeyUse{Uses: make(map[string]KeyUse, len(keys))}
 	for _, k := range keys {
-		cmd.Uses[fmt.Sprintf("AKIABENCH%011d", k)] = KeyUse{Time: now, Service: "iam", Region: "us-east-1"}
+		cmd.Uses[benchids.KeyID(k)] = KeyUse{Time: now, Service: "iam", Region: "us-east-1"}
 	}
 	data, err := Encode(CmdRecordKeyUse, cmd)
 	if err != nil {

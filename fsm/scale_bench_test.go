@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"iamd/internal/benchids"
 )
 
 // BenchmarkScaleState is the in-process half of the scale benchmark
@@ -54,7 +56,7 @@ func scaleSnapshot(b *testing.B, users int) []byte {
 }
 
 // usersWithKeys returns a new FSM holding users with one access key each
-// (key i is AKIABENCH%011d), in accounts of 500 as the scale benchmark
+// (key i is benchids.KeyID(i)), in accounts of 500 as the scale benchmark
 // makes them, and a func that applies further commands to it.
 func usersWithKeys(b *testing.B, users int) (*FSM, func(CommandType, any)) {
 	f := New()
@@ -73,9 +75,9 @@ func usersWithKeys(b *testing.B, users int) (*FSM, func(CommandType, any)) {
 	secret := bytes.Repeat([]byte{7}, 68) // a sealed 40-byte secret's length
 	for i := 0; i < users; i++ {
 		acct := fmt.Sprintf("%012d", 100000000000+i/500)
-		u := IAMUser{AccountID: acct, UserID: fmt.Sprintf("AIDA%017d", i), UserName: fmt.Sprintf("s%07d", i), Path: "/", CreateDate: now}
+		u := IAMUser{AccountID: acct, UserID: benchids.UserID(i), UserName: fmt.Sprintf("s%07d", i), Path: "/", CreateDate: now}
 		apply(CmdCreateUser, CreateUser{User: u})
-		apply(CmdCreateAccessKey, CreateAccessKey{UserName: u.UserName, Key: AccessKey{AccessKeyID: fmt.Sprintf("AKIABENCH%011d", i),
+		apply(CmdCreateAccessKey, CreateAccessKey{UserName: u.UserName, Key: AccessKey{AccessKeyID: benchids.KeyID(i),
 			AccountID: acct, UserName: u.UserName, UserID: u.UserID, Status: "Active", CreateDate: now, SecretCiphertext: secret}})
 	}
 	return f, apply

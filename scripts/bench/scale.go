@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"iamd/fsm"
+	"iamd/internal/benchids"
 	"iamd/server/keyring"
 )
 
@@ -41,23 +42,6 @@ const usersPerAccount = 500
 
 func scaleAccount(i int) string { return fmt.Sprintf("%012d", 100000000000+i/usersPerAccount) }
 func scaleUser(i int) string    { return fmt.Sprintf("s%07d", i) }
-func scaleKeyID(i int) string   { return scaleID("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, i) }
-func scaleUserID(i int) string  { return scaleID("AIDA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 17, i) }
-
-// scaleID returns prefix and n characters of alphabet derived from i, in
-// the shape of the random key and user IDs iamd issues (server/ids.go,
-// server/iam.go): the state's ID indexes branch as a real state's do
-// (sequential decimal IDs branched ten ways per character, which made the
-// radix trees deeper), and every run builds the same state.
-func scaleID(prefix, alphabet string, n, i int) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("iamd-bench-%s-%d", prefix, i)))
-	out := []byte(prefix)
-	for _, b := range sum[:n] {
-		out = append(out, alphabet[int(b)%len(alphabet)])
-	}
-	return string(out)
-}
-
 func scaleSecret(i int) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("iamd-bench-secret-%d", i)))
 	return hex.EncodeToString(sum[:])[:40]
@@ -91,12 +75,12 @@ func (s *scaleState) apply(t fsm.CommandType, cmd any) error {
 // grow adds users up to n.
 func (s *scaleState) grow(n int) error {
 	for i := s.users; i < n; i++ {
-		u := fsm.IAMUser{AccountID: scaleAccount(i), UserID: scaleUserID(i), UserName: scaleUser(i), Path: "/", CreateDate: s.t0}
+		u := fsm.IAMUser{AccountID: scaleAccount(i), UserID: benchids.UserID(i), UserName: scaleUser(i), Path: "/", CreateDate: s.t0}
 		if err := s.apply(fsm.CmdCreateUser, fsm.CreateUser{User: u}); err != nil {
 			return fmt.Errorf("user %d: %w", i, err)
 		}
-		k := fsm.AccessKey{AccessKeyID: scaleKeyID(i), AccountID: u.AccountID, UserName: u.UserName, UserID: u.UserID,
-			Status: "Active", CreateDate: s.t0, SecretCiphertext: s.kr.Seal([]byte(scaleSecret(i)), scaleKeyID(i))}
+		k := fsm.AccessKey{AccessKeyID: benchids.KeyID(i), AccountID: u.AccountID, UserName: u.UserName, UserID: u.UserID,
+			Status: "Active", CreateDate: s.t0, SecretCiphertext: s.kr.Seal([]byte(scaleSecret(i)), benchids.KeyID(i))}
 		if err := s.apply(fsm.CmdCreateAccessKey, fsm.CreateAccessKey{Key: k, UserName: u.UserName}); err != nil {
 			return fmt.Errorf("key %d: %w", i, err)
 		}
@@ -204,7 +188,7 @@ func (c *iamdCluster) cli(args ...string) (time.Duration, error) {
 func selfGetUser(ic *iamdCluster, s *awsSigner, users int) op {
 	return func(c, i int) error {
 		u := rand.IntN(users)
-		sc := &awsSigner{signer: s.signer, creds: aws.Credentials{AccessKeyID: scaleKeyID(u), SecretAccessKey: scaleSecret(u)}}
+		sc := &awsSigner{signer: s.signer, creds: aws.Credentials{AccessKeyID: benchids.KeyID(u), SecretAccessKey: scaleSecret(u)}}
 		return sc.iamCall(ic, c, url.Values{"Action": {"GetUser"}, "UserName": {scaleUser(u)}})
 	}
 }
@@ -212,7 +196,7 @@ func selfGetUser(ic *iamdCluster, s *awsSigner, users int) op {
 // waitServes waits until node answers a signed read of the last user.
 func waitServes(ic *iamdCluster, s *awsSigner, n *iamdNode, users int, within time.Duration) error {
 	last := users - 1
-	sc := &awsSigner{signer: s.signer, creds: aws.Credentials{AccessKeyID: scaleKeyID(last), SecretAccessKey: scaleSecret(last)}}
+	sc := &awsSigner{signer: s.signer, creds: aws.Credentials{AccessKeyID: benchids.KeyID(last), SecretAccessKey: scaleSecret(last)}}
 	one := &iamdCluster{http: ic.http, nodes: []*iamdNode{n}}
 	deadline := time.Now().Add(within)
 	for {
