@@ -20,9 +20,12 @@ require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/pquerna/otp v1.5.0
 	github.com/prometheus/client_golang v1.25.0
+	github.com/segmentio/encoding v0.5.4
 	go.etcd.io/etcd/client/v3 v3.6.16
 	golang.org/x/crypto v0.58.0
 )
+
+require github.com/segmentio/asm v1.1.3 // indirect
 
 require (
 	github.com/aws/aws-sdk-go v1.55.8 // indirect

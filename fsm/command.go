@@ -4,7 +4,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
+
+	segjson "github.com/segmentio/encoding/json"
 
 	"iamd/iamerr"
 )
@@ -55,6 +58,7 @@ type applyFunc func(tx *txn, env Env, payload []byte) (any, error)
 
 type commandDef struct {
 	name  string
+	typ   reflect.Type // the payload's type, C in register
 	apply applyFunc
 	// decode and run split apply, so that the audited path decodes the
 	// command once and reads its target from the decoded value.
@@ -74,13 +78,13 @@ func register[C any](t CommandType, name string, fn func(tx *txn, env Env, cmd *
 	}
 	decode := func(payload []byte) (any, error) {
 		cmd := new(C)
-		if err := json.Unmarshal(payload, cmd); err != nil {
+		if err := segjson.Unmarshal(payload, cmd); err != nil { // as decodeRecord
 			return nil, iamerr.New(iamerr.Invalid, "decode %s command: %v", name, err)
 		}
 		return cmd, nil
 	}
 	run := func(tx *txn, env Env, cmd any) (any, error) { return fn(tx, env, cmd.(*C)) }
-	commands[t] = commandDef{name: name, decode: decode, run: run,
+	commands[t] = commandDef{name: name, typ: reflect.TypeFor[C](), decode: decode, run: run,
 		apply: func(tx *txn, env Env, payload []byte) (any, error) {
 			cmd, err := decode(payload)
 			if err != nil {
