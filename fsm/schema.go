@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -23,7 +24,11 @@ func registerTable[T any](schema *memdb.TableSchema) {
 	if _, dup := tables[schema.Name]; dup {
 		panic(fmt.Sprintf("fsm: table %q registered twice", schema.Name))
 	}
-	tables[schema.Name] = tableDef{schema: schema, typ: reflect.TypeFor[T]()}
+	typ := reflect.TypeFor[T]()
+	for _, idx := range schema.Indexes {
+		idx.Indexer = bindFields(idx.Indexer, typ)
+	}
+	tables[schema.Name] = tableDef{schema: schema, typ: typ}
 }
 
 // registerKeyedTable adds a table of *T whose only index is its unique
@@ -74,4 +79,52 @@ func plainIndex(name, field string) *memdb.IndexSchema {
 
 func sliceIndex(name, field string) *memdb.IndexSchema {
 	return &memdb.IndexSchema{Name: name, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: field}}
+}
+
+// fieldIndex is memdb's StringFieldIndex with its field found once, when
+// the table is registered: StringFieldIndex looks the field up by name
+// on every call, and every insert computes each index's value (about 2 s
+// of a million-user restore went to reflect's FieldByName). It builds the
+// same bytes; rows of another type fall back to the lookup by name.
+type fieldIndex struct {
+	memdb.StringFieldIndex
+	row reflect.Type // the table's row type (not a pointer)
+	at  int          // the field's index in row
+}
+
+// bindFields returns indexer with every StringFieldIndex over a string
+// field of row, also inside a CompoundIndex, replaced by a fieldIndex.
+func bindFields(indexer memdb.Indexer, row reflect.Type) memdb.Indexer {
+	switch idx := indexer.(type) {
+	case *memdb.StringFieldIndex:
+		f, ok := row.FieldByName(idx.Field)
+		if !ok || len(f.Index) != 1 || f.Type.Kind() != reflect.String {
+			return idx
+		}
+		return &fieldIndex{StringFieldIndex: *idx, row: row, at: f.Index[0]}
+	case *memdb.CompoundIndex:
+		subs := make([]memdb.Indexer, len(idx.Indexes))
+		for i, sub := range idx.Indexes {
+			subs[i] = bindFields(sub, row)
+		}
+		return &memdb.CompoundIndex{Indexes: subs, AllowMissing: idx.AllowMissing}
+	}
+	return indexer
+}
+
+func (s *fieldIndex) FromObject(obj any) (bool, []byte, error) {
+	v := reflect.Indirect(reflect.ValueOf(obj))
+	if v.Type() != s.row {
+		return s.StringFieldIndex.FromObject(obj)
+	}
+	val := v.Field(s.at).String()
+	if val == "" {
+		return false, nil, nil
+	}
+	if s.Lowercase {
+		val = strings.ToLower(val)
+	}
+	out := make([]byte, len(val)+1) // the value and memdb's NUL terminator
+	copy(out, val)
+	return true, out, nil
 }

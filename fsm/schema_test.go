@@ -1,0 +1,54 @@
+package fsm
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Every fieldIndex builds the bytes memdb's StringFieldIndex builds, for
+// rows with values, with mixed case and without values; and the tables'
+// string-field indexes are all bound (the unbound ones are not faster).
+func TestFieldIndexMatchesStringFieldIndex(t *testing.T) {
+	bound := 0
+	for name, def := range tables {
+		filled := reflect.New(def.typ)
+		fillNonZero(filled.Elem(), 0)
+		mixed := reflect.New(def.typ)
+		for i := 0; i < def.typ.NumField(); i++ {
+			if f := mixed.Elem().Field(i); f.Kind() == reflect.String && f.CanSet() {
+				f.SetString("MiXeD-Name.É")
+			}
+		}
+		rows := []any{filled.Interface(), mixed.Interface(), reflect.New(def.typ).Interface()}
+		var check func(idx memdb.Indexer)
+		check = func(idx memdb.Indexer) {
+			switch idx := idx.(type) {
+			case *fieldIndex:
+				bound++
+				for _, row := range rows {
+					ok, got, err := idx.FromObject(row)
+					wantOK, want, wantErr := idx.StringFieldIndex.FromObject(row)
+					if ok != wantOK || !bytes.Equal(got, want) || (err == nil) != (wantErr == nil) {
+						t.Errorf("%s.%s: fieldIndex gives %v %q %v, StringFieldIndex %v %q %v",
+							name, idx.Field, ok, got, err, wantOK, want, wantErr)
+					}
+				}
+			case *memdb.StringFieldIndex:
+				t.Errorf("%s: StringFieldIndex on %s was not bound to its field", name, idx.Field)
+			case *memdb.CompoundIndex:
+				for _, sub := range idx.Indexes {
+					check(sub)
+				}
+			}
+		}
+		for _, idx := range def.schema.Indexes {
+			check(idx.Indexer)
+		}
+	}
+	if bound < len(tables) {
+		t.Fatalf("only %d bound field indexes in %d tables", bound, len(tables))
+	}
+}
