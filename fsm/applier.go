@@ -187,6 +187,9 @@ func (a *applier) abort() { a.tx.Abort() }
 // records its metrics.
 func (a *applier) commit() {
 	a.tx.Commit()
+	if a.tx.keysDeleted {
+		a.f.keyDeletions.Add(1)
+	}
 	for _, t := range a.timings {
 		telemetry.FSMApply.WithLabelValues(t.command).Observe(t.seconds)
 	}

@@ -30,6 +30,8 @@ type FSM struct {
 	advance chan struct{} // closed and replaced each time applied grows
 
 	audit auditFiles // this node's audit file devices (audit_file.go)
+
+	keyDeletions atomic.Uint64 // see KeyDeletions
 }
 
 // New returns an FSM with empty tables.
@@ -45,6 +47,11 @@ func (f *FSM) State() *State {
 	s.tx = &s.ro
 	return s
 }
+
+// KeyDeletions changes whenever a committed write may have deleted an
+// access key (and on every restore), so a node can skip checking which of
+// the keys it caches still exist while it has not changed.
+func (f *FSM) KeyDeletions() uint64 { return f.keyDeletions.Load() }
 
 // AppliedIndex is the index of the last log entry applied on this node.
 func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
@@ -95,6 +102,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 		return fmt.Errorf("restore snapshot: count rows: %w", err)
 	}
 	f.db.Store(db)
+	f.keyDeletions.Add(1) // the restored state may lack any key
 	if index > f.applied.Load() {
 		f.setApplied(index)
 	}

@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -93,4 +94,46 @@ func TestAccessKeyOwnerLookups(t *testing.T) {
 	}
 	must(CmdDeleteAccessKey, DeleteAccessKey{AccountID: acctA, UserID: "AIDABOB", AccessKeyID: "AKIABOB"})
 	must(CmdDeleteUser, DeleteUser{AccountID: acctA, UserID: "AIDABOB", Name: "bob"})
+}
+
+// KeyDeletions moves when a committed entry deleted an access key, and on
+// restore; not for writes that keep every key, nor for refused deletes.
+func TestKeyDeletions(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	f := New()
+	seed(t, f) // account 123456789012, root key AKIAROOT
+	index := uint64(10)
+	apply := func(ct CommandType, cmd any) *Result {
+		t.Helper()
+		index++
+		return applyCmd(t, f, index, ct, cmd)
+	}
+	step := func(what string, moved bool, ct CommandType, cmd any) {
+		t.Helper()
+		before := f.KeyDeletions()
+		apply(ct, cmd)
+		if got := f.KeyDeletions() != before; got != moved {
+			t.Fatalf("%s: KeyDeletions moved %v, want %v", what, got, moved)
+		}
+	}
+	key := AccessKey{AccessKeyID: "AKIANEW", AccountID: "123456789012", Status: "Active", CreateDate: now, SecretCiphertext: []byte{1}}
+	step("create key", false, CmdCreateAccessKey, CreateAccessKey{Key: key})
+	step("record use", false, CmdRecordKeyUse, RecordKeyUse{Uses: map[string]KeyUse{"AKIANEW": {Time: now, Service: "iam", Region: "us-east-1"}}})
+	step("delete missing key", false, CmdDeleteAccessKey, DeleteAccessKey{AccountID: "123456789012", AccessKeyID: "AKIANONE"})
+	step("delete key", true, CmdDeleteAccessKey, DeleteAccessKey{AccountID: "123456789012", AccessKeyID: "AKIANEW"})
+	if f.State().AccessKey("AKIANEW") != nil {
+		t.Fatal("key not deleted")
+	}
+
+	var buf bytes.Buffer
+	if err := f.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	before := f.KeyDeletions()
+	if err := f.Restore(nopCloser{&buf}); err != nil {
+		t.Fatal(err)
+	}
+	if f.KeyDeletions() == before {
+		t.Fatal("restore did not move KeyDeletions")
+	}
 }

@@ -22,6 +22,7 @@ type txn struct {
 
 	writes         int
 	devicesChanged bool // the audit devices table was written
+	keysDeleted    bool // an access key row was (or may have been) deleted
 	audit          []*AuditEntry
 	head           AuditHead
 	headMoved      bool
@@ -38,18 +39,25 @@ func (t *txn) Insert(table string, obj any) error {
 }
 
 func (t *txn) Delete(table string, obj any) error {
-	t.wrote(table)
+	t.deleted(table)
 	return t.Txn.Delete(table, obj)
 }
 
 func (t *txn) DeleteAll(table, index string, args ...any) (int, error) {
-	t.wrote(table)
+	t.deleted(table)
 	return t.Txn.DeleteAll(table, index, args...)
 }
 
 func (t *txn) DeletePrefix(table, index, prefix string) (bool, error) {
-	t.wrote(table)
+	t.deleted(table)
 	return t.Txn.DeletePrefix(table, index, prefix)
+}
+
+func (t *txn) deleted(table string) {
+	t.wrote(table)
+	if table == tableAccessKeys {
+		t.keysDeleted = true
+	}
 }
 
 func (t *txn) wrote(table string) {

@@ -43,8 +43,11 @@ type keyUses struct {
 	m    sync.Map // access key ID -> *keyUseSlot
 	n    atomic.Int64
 	full atomic.Bool // swept and found no published slot; FlushKeyUses clears it
-	once sync.Once
-	kick chan struct{} // a full table asks keyUseLoop for an early flush
+	// sweptAt is the FSM's KeyDeletions when FlushKeyUses last dropped the
+	// slots and secrets of deleted keys.
+	sweptAt atomic.Uint64
+	once    sync.Once
+	kick    chan struct{} // a full table asks keyUseLoop for an early flush
 }
 
 func (u *keyUses) kicks() chan struct{} {
@@ -149,7 +152,13 @@ func (n *Node) FlushKeyUses(ctx context.Context) error {
 	// Published or not, the next new key may sweep again: a published use
 	// frees its slot, and a failed flush is asked for again.
 	defer n.iam.uses.full.Store(false)
+	// Which cached keys still exist is checked only when a key may have
+	// been deleted since the last check: with a million keys each lookup
+	// misses the CPU caches, and two tables of 65,536 lookups per flush
+	// were a few µs of every read.
+	deletions := n.FSM().KeyDeletions() // before the state, so no deletion is missed
 	st := n.State()
+	sweep := deletions != n.iam.uses.sweptAt.Load()
 	type pendingUse struct {
 		id   string
 		slot *keyUseSlot
@@ -158,7 +167,7 @@ func (n *Node) FlushKeyUses(ctx context.Context) error {
 	var pending []pendingUse
 	n.iam.uses.m.Range(func(k, v any) bool {
 		id, slot := k.(string), v.(*keyUseSlot)
-		if st.AccessKey(id) == nil {
+		if sweep && st.AccessKey(id) == nil {
 			n.iam.uses.remove(id)
 			return true
 		}
@@ -167,12 +176,15 @@ func (n *Node) FlushKeyUses(ctx context.Context) error {
 		}
 		return true
 	})
-	n.iam.secrets.m.Range(func(k, _ any) bool {
-		if st.AccessKey(k.(string)) == nil {
-			n.iam.secrets.remove(k.(string))
-		}
-		return true
-	})
+	if sweep {
+		n.iam.secrets.m.Range(func(k, _ any) bool {
+			if st.AccessKey(k.(string)) == nil {
+				n.iam.secrets.remove(k.(string))
+			}
+			return true
+		})
+		n.iam.uses.sweptAt.Store(deletions)
+	}
 	for len(pending) > 0 {
 		chunk := pending[:min(len(pending), KeyUsesPerEntry)]
 		pending = pending[len(chunk):]
