@@ -261,18 +261,40 @@ func (n *Node) CatchUp(ctx context.Context) bool {
 	return true
 }
 
-// pendingMFA finds a pending login. A follower may not have received the
-// entry that created it yet (the login was answered by another node a
-// moment ago), so a miss there is retried briefly.
-func (n *Node) pendingMFA(ctx context.Context, id string) (*fsm.State, *fsm.PendingMFA) {
+// pendingMFA finds a pending login. The node may not have applied the
+// entry that made it yet: a follower may be behind (the login was answered
+// by another node a moment ago), and a leader elected a moment ago applies
+// the previous terms' entries only once its first entry commits. So a miss
+// is retried for up to a second: a follower waits out that second, a leader
+// until it has applied its whole log. A node that cannot tell by then (no
+// leader, or a leader still applying) answers Unavailable, which clients
+// retry, rather than "invalid request ID", which they do not.
+func (n *Node) pendingMFA(ctx context.Context, id string) (*fsm.State, *fsm.PendingMFA, error) {
 	deadline := time.Now().Add(time.Second)
+	var leaderTarget uint64 // the leader's last index at its first miss
 	for {
 		st := n.State()
 		if p := st.PendingMFA(id); p != nil {
-			return st, p
+			return st, p, nil
 		}
-		if r := n.Raft(); r == nil || r.State() == raft.Leader || time.Now().After(deadline) || ctx.Err() != nil {
-			return st, nil
+		r := n.Raft()
+		if r == nil || ctx.Err() != nil {
+			return st, nil, nil
+		}
+		leader := r.State() == raft.Leader
+		if leader {
+			if leaderTarget == 0 {
+				leaderTarget = r.LastIndex()
+			}
+			if n.fsm.AppliedIndex() >= leaderTarget {
+				return st, nil, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			if leader || r.Leader() == "" {
+				return st, nil, iamerr.New(iamerr.Unavailable, "cannot look up the MFA request: no leader, or the state is catching up; try again")
+			}
+			return st, nil, nil
 		}
 		if !n.CatchUp(ctx) {
 			time.Sleep(20 * time.Millisecond)

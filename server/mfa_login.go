@@ -99,7 +99,10 @@ func (n *Node) ValidateMFA(ctx context.Context, requestID string, payload map[st
 	if requestID == "" {
 		return nil, iamerr.New(iamerr.Invalid, "missing request ID")
 	}
-	st, p := n.pendingMFA(ctx, requestID)
+	st, p, err := n.pendingMFA(ctx, requestID)
+	if err != nil {
+		return nil, err
+	}
 	if p == nil {
 		return nil, iamerr.New(iamerr.Invalid, "invalid request ID")
 	}
