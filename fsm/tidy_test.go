@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -74,4 +75,43 @@ func TestTidyTokensPages(t *testing.T) {
 		t.Errorf("%d entries for 12 tokens at 3 per entry", entries)
 	}
 	check(f, removed)
+}
+
+// Tidy removes each expired token with every descendant, expired or not,
+// once, and counts the expired tokens it found.
+func TestTidyTokensRemovesTrees(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	f := New()
+	idx := uint64(0)
+	tree := []struct{ name, parent string }{ // parents first; "x" = expired
+		{"px", ""}, {"c1", "px"}, {"g1x", "c1"}, {"c2", "px"},
+		{"q", ""}, {"c3x", "q"}, {"g3", "c3x"}, {"g4x", "c3x"},
+	}
+	for _, n := range tree {
+		expire := now.Add(time.Hour)
+		if strings.HasSuffix(n.name, "x") {
+			expire = now.Add(-time.Minute)
+		}
+		idx++
+		tok := Token{HMAC: "h-" + n.name, Accessor: n.name, ParentAccessor: n.parent, Orphan: n.parent == "",
+			CreationTime: now.Add(-time.Hour), ExpireTime: expire}
+		if res := applyCmd(t, f, idx, CmdCreateToken, CreateToken{Token: tok}); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	idx++
+	res := applyCmd(t, f, idx, CmdTidyTokens, TidyTokens{Time: now})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if r := res.Value.(TidyResult); r.Removed != 4 {
+		t.Errorf("removed %d, want the 4 expired tokens", r.Removed)
+	}
+	var left []string
+	for _, tok := range f.State().Tokens() {
+		left = append(left, tok.Accessor)
+	}
+	if got := strings.Join(left, ","); got != "q" {
+		t.Errorf("tokens left: %s, want q", got)
+	}
 }
