@@ -34,8 +34,10 @@ type AccessKey struct {
 	// the role (Reader, Writer, SuperUser) that narrows what it may do.
 	// Such keys have their own quota and are not listed with the user's two.
 	S4Role string `json:",omitempty"`
-	// LastUsed is the last use flushed through Raft (RecordKeyUse); each
-	// node also keeps fresher uses in memory.
+	// LastUsed is the last use flushed through Raft (RecordKeyUse), in
+	// snapshots only: the FSM keeps last uses beside the rows, whose field
+	// stays nil (key_uses.go; State.KeyLastUsed). Each node also keeps
+	// fresher uses in memory.
 	LastUsed *KeyUse `json:",omitempty"`
 	// ExpirationDate, when set, ends the key: from then on it is reported
 	// as expired and every request signed with it fails (OUTSCALE

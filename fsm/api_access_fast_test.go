@@ -24,7 +24,7 @@ func TestAdmitsRequestFastPathMatchesDefaultRule(t *testing.T) {
 	now := time.Now()
 	fast := f.State()
 
-	tx := wrapTxn(f.db.Load().Txn(true))
+	tx := f.store.Load().write()
 	if err := insert(tx, tableApiAccessPolicy, &ApiAccessPolicy{AccountID: acct, RulesInitialized: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		res, ok := a.applyLog(l)
 		if ok {
 			out[i] = res
-			if a.tx.writes >= groupWriteLimit {
+			if a.tx.writes >= groupWriteLimit { // key uses are not memdb writes
 				a.commit()
 				a, from = f.begin(), i+1
 			}
@@ -90,9 +90,10 @@ var groupWriteLimit = 512
 
 // applier applies entries in one write transaction.
 type applier struct {
-	f    *FSM
-	tx   *txn
-	mark int // tx.writes when the entry being applied began
+	f     *FSM
+	store *store // a restore cannot come between an applier's commits
+	tx    *txn
+	mark  int // tx.writes when the entry being applied began
 
 	// exports splits tx.audit where the audit devices changed: entries are
 	// exported to the devices enabled once the entry that wrote them was
@@ -112,7 +113,8 @@ type applyTiming struct {
 }
 
 func (f *FSM) begin() *applier {
-	return &applier{f: f, tx: wrapTxn(f.db.Load().Txn(true))}
+	t := f.store.Load()
+	return &applier{f: f, store: t, tx: t.write()}
 }
 
 // applyLog applies one entry. ok is false when the entry must roll back
@@ -121,7 +123,7 @@ func (a *applier) applyLog(l *raft.Log) (res any, ok bool) {
 	if l.Type != raft.LogCommand {
 		return nil, true
 	}
-	a.mark = a.tx.writes
+	a.mark = a.tx.changes()
 	from := len(a.tx.audit)
 	r, ok := a.apply(l.Index, l.Data)
 	if !ok {
@@ -165,11 +167,11 @@ func (a *applier) apply(index uint64, data []byte) (*Result, bool) {
 // (see above).
 func (a *applier) discard() bool {
 	switch {
-	case a.tx.writes == a.mark:
+	case a.tx.changes() == a.mark:
 		return true
 	case a.mark == 0:
 		a.tx.Abort()
-		a.tx = wrapTxn(a.f.db.Load().Txn(true))
+		a.tx = a.store.write()
 		return true
 	}
 	return false
@@ -186,7 +188,9 @@ func (a *applier) abort() { a.tx.Abort() }
 // commit commits the transaction, then exports its audit entries and
 // records its metrics.
 func (a *applier) commit() {
+	a.f.commitMu.Lock()
 	a.tx.Commit()
+	a.f.commitMu.Unlock()
 	if a.tx.keysDeleted {
 		a.f.keyDeletions.Add(1)
 	}

@@ -84,6 +84,10 @@ func groupCommitScript(t *testing.T, auditFile string) []*raft.Log {
 	audited(CmdCreateUser, CreateUser{User: user("bob")}, "")
 	audited(CmdCreateAccessKey, CreateAccessKey{UserName: "bob", Key: AccessKey{AccessKeyID: "AKIABOB", AccountID: acct,
 		UserID: "AIDABOB", Status: "Active", SecretCiphertext: []byte{2}, CreateDate: at}}, "")
+	// Key uses are kept beside memdb until the commit: the failure next
+	// rolls a batch back and applies these again.
+	add(Encode(CmdRecordKeyUse, RecordKeyUse{Uses: map[string]KeyUse{"AKIABOB": {Time: at.Add(time.Minute), Service: "iam"},
+		"AKIAROOT": {Time: at, Service: "sts"}, "AKIANONE": {Time: at}}}))
 	add(Encode(cmdWriteThenFail, writeThenFail{Key: "plain"}))
 	audited(cmdWriteThenFail, writeThenFail{Key: "audited"}, "")
 	audited(CmdPutMUAConfig, PutMUAConfig{Config: MUAConfig{Enabled: true,
@@ -99,6 +103,8 @@ func groupCommitScript(t *testing.T, auditFile string) []*raft.Log {
 	audited(CmdCreateUser, CreateUser{User: user("carol")}, "") // not logged
 	audited(cmdWriteThenFail, writeThenFail{Key: "unlogged"}, "")
 	audited(CmdPutAccountSecurity, PutAccountSecurity{AuditEnabled: &yes}, "")
+	add(Encode(CmdRecordKeyUse, RecordKeyUse{Uses: map[string]KeyUse{"AKIABOB": {Time: at, Service: "s3"}, // older: ignored
+		"AKIAROOT": {Time: at.Add(time.Hour), Service: "iam"}}}))
 	add(Encode(cmdWriteThenFail, writeThenFail{Key: "plain-2"}))
 	audited(CmdCreateUser, CreateUser{User: user("carol")}, "") // exists
 	add(Encode(CmdAuditEvent, AuditEvent{Meta: AuditMeta{Time: at, Node: "n1", SourceIP: "192.0.2.1"}, Action: "auth.signature",
@@ -209,17 +215,19 @@ func checkGroupCommitScript(t *testing.T, results []string, snapshot, exported [
 	t.Helper()
 	for i, want := range map[int]string{
 		6:  "already exists",
-		10: "refused after writing plain",
-		11: "refused after writing audited",
-		13: "held for multi-user approval",
-		15: `"Status":"failed"`,
-		16: `"Failure":"`,
-		17: `"Status":"approved"`,
-		20: "refused after writing unlogged",
-		22: "refused after writing plain-2",
-		27: "log entry too short",
-		28: "unknown command type",
-		29: "<nil>",
+		10: "value null err <nil>",
+		11: "refused after writing plain",
+		12: "refused after writing audited",
+		14: "held for multi-user approval",
+		16: `"Status":"failed"`,
+		17: `"Failure":"`,
+		18: `"Status":"approved"`,
+		21: "refused after writing unlogged",
+		23: "value null err <nil>",
+		24: "refused after writing plain-2",
+		29: "log entry too short",
+		30: "unknown command type",
+		31: "<nil>",
 	} {
 		if !strings.Contains(results[i-1], want) {
 			t.Errorf("entry %d: %s, want %q in it", i, results[i-1], want)
@@ -237,6 +245,15 @@ func checkGroupCommitScript(t *testing.T, results []string, snapshot, exported [
 	}
 	if st.Approval("ap-bob").Status != ApprovalFailed || st.Approval("ap-alice").Status != ApprovalApproved {
 		t.Errorf("approvals: bob %+v, alice %+v", st.Approval("ap-bob"), st.Approval("ap-alice"))
+	}
+	if u := st.KeyLastUsed("AKIABOB"); u == nil || u.Service != "iam" {
+		t.Errorf("bob's key: last use %+v, want the newer one, iam", u)
+	}
+	if u := st.KeyLastUsed("AKIAROOT"); u == nil || u.Service != "iam" {
+		t.Errorf("root key: last use %+v, want the newer one, iam", u)
+	}
+	if u := st.KeyLastUsed("AKIANONE"); u != nil {
+		t.Errorf("a key that does not exist has a last use: %+v", u)
 	}
 	if u := st.TOTPUsage("m1", "e1"); u == nil || u.LastUsedStep != 101 {
 		t.Errorf("TOTP usage %+v, want step 101 used", u)

@@ -51,7 +51,7 @@ func TestAccountQuotaCounters(t *testing.T) {
 	}
 	check := func(f *FSM, what string) {
 		t.Helper()
-		tx := wrapTxn(f.db.Load().Txn(false))
+		tx := &txn{Txn: f.store.Load().db.Txn(false)}
 		if got, want := accountCount(tx, tableIAMUsers, testAcct), count(tx, tableIAMUsers, "name_prefix", testAcct, ""); got != want || got != 4 {
 			t.Fatalf("%s: users counter %d, rows %d, want 4", what, got, want)
 		}
@@ -78,7 +78,7 @@ func TestAccountQuotaCounters(t *testing.T) {
 	check(g, "after restore")
 
 	// A snapshot from before the counters table: Restore recounts.
-	tx := f.db.Load().Txn(true)
+	tx := f.store.Load().db.Txn(true)
 	if _, err := tx.DeleteAll(tableCounters, "id"); err != nil {
 		t.Fatal(err)
 	}

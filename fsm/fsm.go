@@ -23,7 +23,7 @@ type Result struct {
 // FSM is the replicated state machine. Apply is called by raft on one
 // goroutine; reads may run concurrently on any goroutine.
 type FSM struct {
-	db atomic.Pointer[memdb.MemDB]
+	store atomic.Pointer[store]
 
 	applied atomic.Uint64
 	mu      sync.Mutex
@@ -32,18 +32,36 @@ type FSM struct {
 	audit auditFiles // this node's audit file devices (audit_file.go)
 
 	keyDeletions atomic.Uint64 // see KeyDeletions
+
+	// commitMu is held while a transaction commits its memdb writes and
+	// its key uses, so that a snapshot taken off the FSM goroutine
+	// (WriteSnapshot, Digest) sees both or neither.
+	commitMu sync.Mutex
 }
 
 // New returns an FSM with empty tables.
 func New() *FSM {
 	f := &FSM{advance: make(chan struct{})}
-	f.db.Store(newDB())
+	f.store.Store(newStore())
 	return f
 }
 
+// store is the whole state: memdb's tables and, beside them, the access
+// keys' last uses (key_uses.go). Restore and Reset replace both at once.
+type store struct {
+	db   *memdb.MemDB
+	uses *keyUseTable
+}
+
+func newStore() *store { return &store{db: newDB(), uses: newKeyUseTable()} }
+
+// write starts a write transaction.
+func (t *store) write() *txn { return &txn{Txn: t.db.Txn(true), uses: t.uses} }
+
 // State returns a consistent read-only view of the current state.
 func (f *FSM) State() *State {
-	s := &State{ro: txn{Txn: f.db.Load().Txn(false)}}
+	t := f.store.Load()
+	s := &State{ro: txn{Txn: t.db.Txn(false), uses: t.uses}}
 	s.tx = &s.ro
 	return s
 }
@@ -84,24 +102,31 @@ func (f *FSM) setApplied(idx uint64) {
 // Snapshot implements raft.FSM. memdb snapshots are O(1); the tables are
 // written out later by Persist, off raft's main loop.
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
-	return &snapshot{db: f.db.Load().Snapshot(), index: f.applied.Load()}, nil
+	t := f.store.Load()
+	return &snapshot{db: t.db.Snapshot(), uses: t.uses.freeze(), index: f.applied.Load()}, nil
 }
 
 // Restore implements raft.FSM: it replaces the whole state.
 func (f *FSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	db := newDB()
-	tx := db.Txn(true)
-	index, err := readSnapshot(rc, tx.Insert)
+	t := newStore()
+	tx := t.db.Txn(true)
+	index, err := readSnapshot(rc, func(table string, obj any) error {
+		if k, ok := obj.(*AccessKey); ok && k.LastUsed != nil {
+			t.uses.set(k.AccessKeyID, *k.LastUsed)
+			k.LastUsed = nil
+		}
+		return tx.Insert(table, obj)
+	})
 	if err != nil {
 		tx.Abort()
 		return fmt.Errorf("restore snapshot: %w", err)
 	}
 	tx.Commit()
-	if err := rebuildCounters(db); err != nil { // counters.go
+	if err := rebuildCounters(t.db); err != nil { // counters.go
 		return fmt.Errorf("restore snapshot: count rows: %w", err)
 	}
-	f.db.Store(db)
+	f.store.Store(t)
 	f.keyDeletions.Add(1) // the restored state may lack any key
 	if index > f.applied.Load() {
 		f.setApplied(index)

@@ -167,25 +167,14 @@ type RecordKeyUse struct {
 }
 
 func applyRecordKeyUse(tx *txn, env Env, cmd *RecordKeyUse) (any, error) {
-	// Every lookup first, then every write: a read in a memdb write
-	// transaction drops the radix writes' cache of copied nodes, so reads
-	// between the writes made each write copy its whole path again (and
-	// track its watch channels), about twice the work and channels.
-	updated := make([]AccessKey, 0, len(cmd.Uses))
 	for id, use := range cmd.Uses {
-		k := first[AccessKey](tx, tableAccessKeys, "id", id)
-		if k == nil || (k.LastUsed != nil && !use.Time.After(k.LastUsed.Time)) {
-			continue // deleted since, or already newer
+		if first[AccessKey](tx, tableAccessKeys, "id", id) == nil {
+			continue // deleted since
 		}
-		c := *k
-		u := use
-		c.LastUsed = &u
-		updated = append(updated, c)
-	}
-	for i := range updated {
-		if err := insert(tx, tableAccessKeys, &updated[i]); err != nil {
-			return nil, err
+		if last, ok := tx.keyUse(id); ok && !use.Time.After(last.Time) {
+			continue // already newer
 		}
+		tx.setKeyUse(id, use)
 	}
 	return nil, nil
 }

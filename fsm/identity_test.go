@@ -246,7 +246,7 @@ func TestMFAMethodNamesAreUnique(t *testing.T) {
 	x.entity("e1", "alice")
 	secrets := map[string][]byte{"m1": {1}, "m2": {2}}
 	// No command writes MFA secrets yet (login MFA comes later): insert directly.
-	tx := x.f.db.Load().Txn(true)
+	tx := x.f.store.Load().db.Txn(true)
 	e := *x.f.State().Entity("e1")
 	e.MFASecrets = secrets
 	if err := tx.Insert(tableEntities, &e); err != nil {

@@ -5,7 +5,7 @@ package fsm
 // storage: the leader then replays the log or installs a snapshot, and the
 // old rows must not be there to collide with it.
 func (f *FSM) Reset() {
-	f.db.Store(newDB())
+	f.store.Store(newStore())
 	f.applied.Store(0)
 	f.mu.Lock()
 	close(f.advance)

@@ -35,11 +35,12 @@ const snapshotFormat = "iamd-fsm"
 
 type snapshot struct {
 	db    *memdb.MemDB
+	uses  *keyUseTable // frozen
 	index uint64
 }
 
 func (s *snapshot) Persist(sink raft.SnapshotSink) error {
-	if err := writeSnapshot(sink, s.db, s.index); err != nil {
+	if err := writeSnapshot(sink, s.db, s.uses, s.index); err != nil {
 		sink.Cancel()
 		return err
 	}
@@ -51,7 +52,11 @@ func (s *snapshot) Release() {}
 // WriteSnapshot writes the current state in snapshot format (used by the raft
 // snapshot API and tests).
 func (f *FSM) WriteSnapshot(w io.Writer) error {
-	return writeSnapshot(w, f.db.Load().Snapshot(), f.applied.Load())
+	f.commitMu.Lock()
+	t := f.store.Load()
+	db, uses, index := t.db.Snapshot(), t.uses.freeze(), f.applied.Load()
+	f.commitMu.Unlock()
+	return writeSnapshot(w, db, uses, index)
 }
 
 // Digest is a hash of every table's rows (not of the applied index), equal
@@ -60,7 +65,10 @@ func (f *FSM) WriteSnapshot(w io.Writer) error {
 // refusal changed nothing. AuditHead compares logs.
 func (f *FSM) Digest() string {
 	h := sha256.New()
-	tx := f.db.Load().Txn(false)
+	f.commitMu.Lock()
+	t := f.store.Load()
+	tx, uses := t.db.Txn(false), t.uses.freeze()
+	f.commitMu.Unlock()
 	for _, name := range tableNames() {
 		if name == tableAuditLog || name == tableAuditHead {
 			continue
@@ -71,7 +79,7 @@ func (f *FSM) Digest() string {
 		}
 		h.Write([]byte(name))
 		for obj := it.Next(); obj != nil; obj = it.Next() {
-			raw, _ := json.Marshal(obj)
+			raw, _ := json.Marshal(uses.withUse(obj))
 			h.Write(raw)
 		}
 	}

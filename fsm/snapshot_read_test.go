@@ -103,7 +103,7 @@ func TestWriteSnapshotMatchesEncoder(t *testing.T) {
 	var want bytes.Buffer
 	enc := json.NewEncoder(&want)
 	enc.Encode(snapshotHeader{Format: snapshotFormat, Version: 1, Index: f.AppliedIndex()})
-	tx := f.db.Load().Txn(false)
+	tx := f.store.Load().db.Txn(false)
 	for _, name := range tableNames() {
 		it, err := tx.Get(name, "id")
 		if err != nil {

@@ -17,8 +17,9 @@ import (
 // rows is most of the work, so workers marshal batches of rows in parallel
 // and the caller's goroutine writes the batches in order; the bytes are
 // the same as json.Encoder would write for snapshotRecord, without
-// re-scanning every row as a RawMessage.
-func writeSnapshot(w io.Writer, db *memdb.MemDB, index uint64) error {
+// re-scanning every row as a RawMessage. Access-key rows are written with
+// their last use from uses, a frozen table (key_uses.go).
+func writeSnapshot(w io.Writer, db *memdb.MemDB, uses *keyUseTable, index uint64) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	if err := json.NewEncoder(bw).Encode(snapshotHeader{Format: snapshotFormat, Version: 1, Index: index}); err != nil {
 		return err
@@ -69,7 +70,7 @@ func writeSnapshot(w io.Writer, db *memdb.MemDB, index uint64) error {
 				name, _ := json.Marshal(b.table)
 				prefix := append(append([]byte(`{"t":`), name...), `,"o":`...)
 				for _, obj := range b.rows {
-					raw, err := json.Marshal(obj)
+					raw, err := json.Marshal(uses.withUse(obj))
 					if err != nil {
 						b.err = fmt.Errorf("snapshot table %s: %w", b.table, err)
 						break

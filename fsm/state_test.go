@@ -8,7 +8,7 @@ func TestStateAllocations(t *testing.T) {
 	f := New()
 	seed(t, f)
 	var sink any
-	memTxn := testing.AllocsPerRun(100, func() { sink = f.db.Load().Txn(false) })
+	memTxn := testing.AllocsPerRun(100, func() { sink = f.store.Load().db.Txn(false) })
 	state := testing.AllocsPerRun(100, func() { sink = f.State() })
 	_ = sink
 	if state > memTxn+1 {

@@ -10,9 +10,12 @@ import (
 // A batch of log entries is applied in one write transaction (applier.go),
 // so txn also keeps what that needs:
 //
-//   - writes counts the mutations made through it: a command that fails
-//     rolls back only what it wrote, and go-memdb has no savepoints, so the
-//     applier must know whether there is anything to roll back;
+//   - writes counts the mutations made through it, and useWrites the key
+//     uses set or dropped: a command that fails rolls back only what it
+//     wrote, and go-memdb has no savepoints, so the applier must know
+//     whether there is anything to roll back;
+//   - pendingUses holds the key uses set (nil: dropped) until the commit
+//     (key_uses.go);
 //   - audit lists the audit entries appended, which are exported to the
 //     file devices once the transaction has committed;
 //   - head is the audit chain's tip while it is ahead of the head row:
@@ -23,12 +26,18 @@ type txn struct {
 	writes         int
 	devicesChanged bool // the audit devices table was written
 	keysDeleted    bool // an access key row was (or may have been) deleted
-	audit          []*AuditEntry
-	head           AuditHead
-	headMoved      bool
+
+	uses        *keyUseTable       // the committed key uses
+	pendingUses map[string]*KeyUse // access key ID -> use; nil: drop
+	useWrites   int
+	usesUnknown bool // keys were deleted other than row by row
+	audit       []*AuditEntry
+	head        AuditHead
+	headMoved   bool
 }
 
-func wrapTxn(tx *memdb.Txn) *txn { return &txn{Txn: tx} }
+// changes counts the writes of both kinds.
+func (t *txn) changes() int { return t.writes + t.useWrites }
 
 // Insert, Delete, DeleteAll and DeletePrefix are memdb's, counted. A call
 // counts even when it fails: memdb may have changed some indexes already.
@@ -40,16 +49,19 @@ func (t *txn) Insert(table string, obj any) error {
 
 func (t *txn) Delete(table string, obj any) error {
 	t.deleted(table)
+	if k, ok := obj.(*AccessKey); ok && table == tableAccessKeys {
+		t.dropKeyUse(k.AccessKeyID)
+	}
 	return t.Txn.Delete(table, obj)
 }
 
 func (t *txn) DeleteAll(table, index string, args ...any) (int, error) {
-	t.deleted(table)
+	t.deletedMany(table)
 	return t.Txn.DeleteAll(table, index, args...)
 }
 
 func (t *txn) DeletePrefix(table, index, prefix string) (bool, error) {
-	t.deleted(table)
+	t.deletedMany(table)
 	return t.Txn.DeletePrefix(table, index, prefix)
 }
 
@@ -60,6 +72,14 @@ func (t *txn) deleted(table string) {
 	}
 }
 
+// deletedMany is deleted for deletes that do not name their rows.
+func (t *txn) deletedMany(table string) {
+	t.deleted(table)
+	if table == tableAccessKeys {
+		t.usesUnknown = true
+	}
+}
+
 func (t *txn) wrote(table string) {
 	t.writes++
 	if table == tableAuditDevices {
@@ -67,7 +87,8 @@ func (t *txn) wrote(table string) {
 	}
 }
 
-// Commit writes the audit head row if entries moved the tip, then commits.
+// Commit writes the audit head row if entries moved the tip, commits, then
+// applies the key uses.
 func (t *txn) Commit() {
 	if t.headMoved {
 		head := t.head
@@ -75,7 +96,11 @@ func (t *txn) Commit() {
 			panic(fmt.Sprintf("fsm: write audit head: %v", err)) // only a schema bug gets here
 		}
 	}
+	if t.usesUnknown {
+		t.dropUsesOfDeletedKeys()
+	}
 	t.Txn.Commit()
+	t.commitKeyUses()
 }
 
 // auditHead is the chain's tip as of this transaction.

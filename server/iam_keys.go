@@ -177,7 +177,8 @@ type KeyLastUsed struct {
 // applies) and "*" otherwise, as the spec lists; the key is looked up only
 // after authorization.
 func (n *Node) IAMAccessKeyLastUsed(c *AWSCaller, keyID string) (*KeyLastUsed, error) {
-	k := n.State().AccessKey(keyID)
+	st := n.State()
+	k := st.AccessKey(keyID)
 	resource := "*"
 	if k != nil && k.AccountID == c.AccountID && c.User != nil && k.UserID == c.User.UserID {
 		resource = c.Arn
@@ -188,5 +189,5 @@ func (n *Node) IAMAccessKeyLastUsed(c *AWSCaller, keyID string) (*KeyLastUsed, e
 	if k == nil || k.AccountID != c.AccountID {
 		return nil, noSuchEntity("The Access Key with id %s cannot be found", keyID)
 	}
-	return &KeyLastUsed{UserName: k.UserName, Use: n.keyLastUsed(k)}, nil
+	return &KeyLastUsed{UserName: k.UserName, Use: n.keyLastUsed(st, keyID)}, nil
 }

@@ -29,7 +29,7 @@ var KeyUseFlushInterval = time.Minute
 // KeyUseSlots caps the slots a node keeps (a variable for tests). Slots are
 // made only for keys that exist and signed a request correctly, so unknown
 // or random key IDs never take one. Policy when the cap is reached: slots
-// whose use is already published are dropped (the replicated LastUsed
+// whose use is already published are dropped (the replicated last use
 // answers for them); if every slot is unpublished, the loop is asked to
 // flush at once and new keys' uses are not noted until that flush has run
 // (their requests still succeed; their last use lags by that flush). The
@@ -125,9 +125,9 @@ func (n *Node) recordKeyUse(akid string, now time.Time, service, region string) 
 
 // keyLastUsed returns the newest known use of a key: the replicated one or
 // this node's unflushed one; nil if never used.
-func (n *Node) keyLastUsed(k *fsm.AccessKey) *fsm.KeyUse {
-	use := k.LastUsed
-	if slot, ok := n.iam.uses.load(k.AccessKeyID); ok {
+func (n *Node) keyLastUsed(st *fsm.State, keyID string) *fsm.KeyUse {
+	use := st.KeyLastUsed(keyID)
+	if slot, ok := n.iam.uses.load(keyID); ok {
 		if local := slot.last.Load(); local != nil && (use == nil || local.Time.After(use.Time)) {
 			use = local
 		}

@@ -65,8 +65,8 @@ func TestAccessKeyLifecycle(t *testing.T) {
 	if err := d.Node.FlushKeyUses(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if k := d.Node.State().AccessKey(*k1.AccessKeyId); k.LastUsed == nil || k.LastUsed.Service != "iam" {
-		t.Fatalf("flushed use: %+v", k.LastUsed)
+	if u := d.Node.State().KeyLastUsed(*k1.AccessKeyId); u == nil || u.Service != "iam" {
+		t.Fatalf("flushed use: %+v", u)
 	}
 	_, err = c.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String("AKIAAAAAAAAAAAAAAAAA")})
 	wantCode(t, err, "NoSuchEntity")
@@ -192,8 +192,8 @@ func TestKeyUseFlushInBoundedEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range keys {
-		if k := d.Node.State().AccessKey(id); k == nil || k.LastUsed == nil || k.LastUsed.Service != "iam" {
-			t.Fatalf("key %s: use not published: %+v", id, k)
+		if u := d.Node.State().KeyLastUsed(id); u == nil || u.Service != "iam" {
+			t.Fatalf("key %s: use not published: %+v", id, u)
 		}
 	}
 	if entries := d.Node.FSM().AppliedIndex() - before; entries < 3 {
