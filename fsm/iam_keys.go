@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"time"
+	"unique"
 
 	"iamd/iamerr"
 )
@@ -168,13 +169,18 @@ type RecordKeyUse struct {
 
 func applyRecordKeyUse(tx *txn, env Env, cmd *RecordKeyUse) (any, error) {
 	for id, use := range cmd.Uses {
-		if first[AccessKey](tx, tableAccessKeys, "id", id) == nil {
+		k := first[AccessKey](tx, tableAccessKeys, "id", id)
+		if k == nil {
 			continue // deleted since
 		}
 		if last, ok := tx.keyUse(id); ok && !use.Time.After(last.Time) {
 			continue // already newer
 		}
-		tx.setKeyUse(id, use)
+		// The table keeps a use per key for as long as the key lives: its
+		// ID is the row's string, and the few service and region names
+		// are shared, rather than three strings of this entry's per use.
+		use.Service, use.Region = unique.Make(use.Service).Value(), unique.Make(use.Region).Value()
+		tx.setKeyUse(k.AccessKeyID, use)
 	}
 	return nil, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -102,4 +103,30 @@ func keyUseEntry(b *testing.B, index uint64, now time.Time, keys []int) *raft.Lo
 		b.Fatal(err)
 	}
 	return &raft.Log{Index: index, Type: raft.LogCommand, Data: data}
+}
+
+// BenchmarkKeyUseMemory publishes one use of each of 100,000 users' keys
+// and reports the live heap each published use adds.
+//
+//	go test ./fsm -run '^$' -bench KeyUseMemory -benchtime 1x
+func BenchmarkKeyUseMemory(b *testing.B) {
+	const users, perEntry = 100000, 512
+	for i := 0; i < b.N; i++ {
+		f, _ := usersWithKeys(b, users)
+		now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		idx := f.AppliedIndex()
+		before := liveHeap()
+		for start := 0; start < users; start += perEntry {
+			var keys []int
+			for k := start; k < min(start+perEntry, users); k++ {
+				keys = append(keys, k)
+			}
+			idx++
+			if res := f.Apply(keyUseEntry(b, idx, now, keys)).(*Result); res.Err != nil {
+				b.Fatal(res.Err)
+			}
+		}
+		b.ReportMetric(float64(liveHeap()-before)/users, "heap-B/use")
+		runtime.KeepAlive(f)
+	}
 }
