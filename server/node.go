@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
 
 	"iamd/fsm"
 	"iamd/iamerr"
@@ -199,16 +198,6 @@ func (n *Node) startConfigured(cfg *config.Node) error {
 	return n.openRaft()
 }
 
-// boltOptions are the Raft log's bbolt options, those Vault's and etcd's
-// stores use: bbolt does not write its free-page list on every commit (it
-// rebuilds it by scanning the file when it opens), and keeps it as a map.
-// Every Raft batch is a bbolt commit, and with the default options each
-// commit rewrote the whole list of pages freed by log compaction and
-// searched it as an array.
-func boltOptions() *bbolt.Options {
-	return &bbolt.Options{NoFreelistSync: true, FreelistType: bbolt.FreelistMapType}
-}
-
 // openRaft opens the log, snapshot store and transport of a configured node
 // and starts Raft. The caller holds raftMu.
 func (n *Node) openRaft() error {
@@ -219,7 +208,7 @@ func (n *Node) openRaft() error {
 	if err := verifyBoltFile(filepath.Join(raftDir, "raft.db")); err != nil {
 		return err
 	}
-	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db"), BoltOptions: boltOptions()})
+	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(raftDir, "raft.db")})
 	if err != nil {
 		return fmt.Errorf("open raft log %s: %w", filepath.Join(raftDir, "raft.db"), err)
 	}
