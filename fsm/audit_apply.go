@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/hashicorp/go-memdb"
+	segjson "github.com/segmentio/encoding/json"
 
 	"iamd/iamerr"
 )
@@ -32,7 +33,7 @@ type AuditOutcome interface {
 // needs the batch redone (applier.go).
 func (a *applier) applyAudited(index uint64, payload []byte) (res *Result, ok bool) {
 	var env auditEnvelope
-	if err := json.Unmarshal(payload, &env); err != nil {
+	if err := segjson.Unmarshal(payload, &env); err != nil { // as the commands (register)
 		return &Result{Index: index, Err: iamerr.New(iamerr.Invalid, "decode audited command: %v", err)}, true
 	}
 	def, known := commands[env.Type]
