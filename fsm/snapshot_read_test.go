@@ -84,12 +84,14 @@ func TestRestoreRejectsBadRecordLate(t *testing.T) {
 }
 
 // writeSnapshot's lines are exactly what json.Encoder writes for
-// snapshotRecord, so snapshots stay byte-for-byte what they were.
+// snapshotRecord, so snapshots stay byte-for-byte what they were. The
+// tokens fill many more batches than are in flight at once, so written
+// batches' buffers are reused.
 func TestWriteSnapshotMatchesEncoder(t *testing.T) {
 	f := New()
 	seed(t, f)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < restoreBatch+3; i++ {
+	for i := 0; i < 32*restoreBatch+3; i++ {
 		tok := Token{HMAC: fmt.Sprintf("h%05d", i), Accessor: fmt.Sprintf("a%05d", i), CreationTime: now,
 			Meta: map[string]string{"html": "<a href='x'>&</a>", "uni": "é\u2028"}}
 		if res := applyCmd(t, f, uint64(4+i), CmdCreateToken, CreateToken{Token: tok}); res.Err != nil {
