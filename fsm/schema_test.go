@@ -52,3 +52,24 @@ func TestFieldIndexMatchesStringFieldIndex(t *testing.T) {
 		t.Fatalf("only %d bound field indexes in %d tables", bound, len(tables))
 	}
 }
+
+// The database does not track watch channels (see newDB): a write leaves
+// the channel of a read made before it open. With a primary MemDB the
+// commit would close it.
+func TestDatabaseDoesNotNotifyWatchers(t *testing.T) {
+	db := newDB()
+	watch, _, err := db.Txn(false).FirstWatch(tableIAMUsers, "id", "u1")
+	if err != nil || watch == nil {
+		t.Fatalf("FirstWatch: %v, channel %v", err, watch)
+	}
+	tx := db.Txn(true)
+	if err := tx.Insert(tableIAMUsers, &IAMUser{AccountID: "123456789012", UserID: "u1", UserName: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	tx.Commit()
+	select {
+	case <-watch:
+		t.Fatal("the commit closed a watch channel: mutation tracking is on")
+	default:
+	}
+}
