@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"bytes"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -131,3 +132,33 @@ type nopCloser struct {
 
 func (n nopCloser) Read(p []byte) (int, error) { return n.r.Read(p) }
 func (n nopCloser) Close() error               { return nil }
+
+// Restores raise the collector's target while any of them runs and put
+// back the one they found, however they overlap.
+func TestCollectLessOftenNests(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	first := collectLessOften()
+	second := collectLessOften()
+	if got := debug.SetGCPercent(-1); got != restoreGCPercent {
+		t.Fatalf("during a restore the target is %d, want %d", got, restoreGCPercent)
+	}
+	debug.SetGCPercent(restoreGCPercent)
+	first()
+	if got := debug.SetGCPercent(restoreGCPercent); got != restoreGCPercent {
+		t.Fatalf("with one restore still running the target is %d, want %d", got, restoreGCPercent)
+	}
+	second()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("after the restores the target is %d, want 100", got)
+	}
+
+	debug.SetGCPercent(1000) // GOGC=1000: already collecting less often
+	done := collectLessOften()
+	if got := debug.SetGCPercent(1000); got != 1000 {
+		t.Fatalf("a restore lowered the target from 1000 to %d", got)
+	}
+	done()
+	if got := debug.SetGCPercent(100); got != 1000 {
+		t.Fatalf("after a restore the target is %d, want 1000", got)
+	}
+}
