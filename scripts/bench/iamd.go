@@ -127,15 +127,23 @@ func (c *iamdCluster) up() error {
 	return c.waitVoters(len(c.nodes), 30*time.Second)
 }
 
-// join runs `iamd operator raft join` against n, naming node1.
+// join runs `iamd operator raft join` against n, naming node1. A new
+// cluster's leadership can move while it grows; a join refused for that
+// ("...; retry", nothing was changed) is tried again, a few times.
 func (c *iamdCluster) join(n *iamdNode) error {
-	cmd := exec.Command(c.bin, "operator", "raft", "join", "-address="+n.api, c.nodes[0].api)
-	cmd.Env = append(os.Environ(), "IAMD_TOKEN="+c.token)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("join %s: %v: %s", n.id, err, out)
+	for attempt := 1; ; attempt++ {
+		cmd := exec.Command(c.bin, "operator", "raft", "join", "-address="+n.api, c.nodes[0].api)
+		cmd.Env = append(os.Environ(), "IAMD_TOKEN="+c.token)
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		if attempt == 5 || !strings.Contains(string(out), "; retry") {
+			return fmt.Errorf("join %s: %v: %s", n.id, err, out)
+		}
+		fmt.Printf("join %s: %s, retrying\n", n.id, bytes.TrimSpace(out))
+		time.Sleep(time.Second)
 	}
-	return nil
 }
 
 // waitVoters waits until the raft configuration has want voters and every
