@@ -1,7 +1,6 @@
 package fsm
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
@@ -52,14 +51,7 @@ func TestAuditedCommandsChainSuccessAndFailure(t *testing.T) {
 	}
 	// The log is part of the state: snapshots carry it and a replay on
 	// another FSM derives the same chain.
-	var buf bytes.Buffer
-	if err := f.WriteSnapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	g := New()
-	if err := g.Restore(nopCloser{&buf}); err != nil {
-		t.Fatal(err)
-	}
+	g := restoredCopy(t, f)
 	if g.Digest() != f.Digest() || g.State().AuditHead() != f.State().AuditHead() {
 		t.Fatal("restored log differs")
 	}

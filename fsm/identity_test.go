@@ -1,7 +1,6 @@
 package fsm
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -79,14 +78,7 @@ func TestIdentityAndMFASnapshotRoundTrip(t *testing.T) {
 	x.ok(CmdPutLoginEnforcement, PutLoginEnforcement{Name: "all", NewID: "enf1", MFAMethodIDs: strs("m1"),
 		AuthMethodAccessors: strs("auth_userpass_11111111"), IdentityGroupIDs: strs("g2")})
 
-	var buf bytes.Buffer
-	if err := x.f.WriteSnapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	g := New()
-	if err := g.Restore(nopCloser{&buf}); err != nil {
-		t.Fatal(err)
-	}
+	g := restoredCopy(t, x.f)
 	if g.Digest() != x.f.Digest() {
 		t.Fatal("identity and MFA state after restore differs from state before")
 	}

@@ -96,14 +96,7 @@ func TestKeyUsesBesideRows(t *testing.T) {
 	}
 	check("restored from the earlier snapshot", then, map[string]string{"AKIAONE": "20s", "AKIATWO": "10s"})
 
-	var now bytes.Buffer
-	if err := f.WriteSnapshot(&now); err != nil {
-		t.Fatal(err)
-	}
-	g := New()
-	if err := g.Restore(nopCloser{&now}); err != nil {
-		t.Fatal(err)
-	}
+	g := restoredCopy(t, f)
 	check("restored from the current state", g, map[string]string{"AKIAONE": "30s", "AKIATWO": "none"})
 	if g.Digest() != f.Digest() {
 		t.Error("the restored state's digest differs")

@@ -22,14 +22,7 @@ func TestRestoreManyBatches(t *testing.T) {
 			t.Fatal(res.Err)
 		}
 	}
-	var buf bytes.Buffer
-	if err := f.WriteSnapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	g := New()
-	if err := g.Restore(nopCloser{&buf}); err != nil {
-		t.Fatal(err)
-	}
+	g := restoredCopy(t, f)
 	if f.Digest() != g.Digest() || g.AppliedIndex() != f.AppliedIndex() {
 		t.Fatal("state after restore differs from state before")
 	}
@@ -152,4 +145,18 @@ func TestCheckSnapshotAgreesWithRestore(t *testing.T) {
 	if refused < len(cases)/2 {
 		t.Errorf("only %d of %d cases refused: the empty rows are not testing anything", refused, len(cases))
 	}
+}
+
+// restoredCopy returns a new FSM restored from a snapshot of f.
+func restoredCopy(t *testing.T, f *FSM) *FSM {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := f.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	g := New()
+	if err := g.Restore(nopCloser{&buf}); err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
