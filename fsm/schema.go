@@ -100,7 +100,8 @@ type fieldIndex struct {
 }
 
 // bindFields returns indexer with every StringFieldIndex over a string
-// field of row, also inside a CompoundIndex, replaced by a fieldIndex.
+// field of row, also inside a CompoundIndex, replaced by a fieldIndex, and
+// a CompoundIndex of fieldIndexes only by a compoundIndex.
 func bindFields(indexer memdb.Indexer, row reflect.Type) memdb.Indexer {
 	switch idx := indexer.(type) {
 	case *memdb.StringFieldIndex:
@@ -111,12 +112,81 @@ func bindFields(indexer memdb.Indexer, row reflect.Type) memdb.Indexer {
 		return &fieldIndex{StringFieldIndex: *idx, row: row, at: f.Index[0]}
 	case *memdb.CompoundIndex:
 		subs := make([]memdb.Indexer, len(idx.Indexes))
+		fields := make([]*fieldIndex, 0, len(idx.Indexes))
 		for i, sub := range idx.Indexes {
 			subs[i] = bindFields(sub, row)
+			if f, ok := subs[i].(*fieldIndex); ok {
+				fields = append(fields, f)
+			}
 		}
-		return &memdb.CompoundIndex{Indexes: subs, AllowMissing: idx.AllowMissing}
+		bound := memdb.CompoundIndex{Indexes: subs, AllowMissing: idx.AllowMissing}
+		if len(fields) < len(subs) || len(fields) > maxCompoundFields {
+			return &bound
+		}
+		return &compoundIndex{CompoundIndex: bound, fields: fields}
 	}
 	return indexer
+}
+
+// maxCompoundFields bounds the fields of a compoundIndex, so that FromArgs
+// can keep their values on the stack.
+const maxCompoundFields = 4
+
+// compoundIndex is memdb's CompoundIndex over string fields only, with
+// FromArgs building the key in one allocation. memdb's makes one for each
+// field's value, one for each field's argument list and more as it appends
+// them: five or six for a lookup by (account, name).
+type compoundIndex struct {
+	memdb.CompoundIndex
+	fields []*fieldIndex
+}
+
+// FromArgs gives the bytes memdb's would: each value, lower-cased where
+// its field is, followed by a NUL. Anything but one string per field goes
+// to memdb's for its error.
+func (c *compoundIndex) FromArgs(args ...any) ([]byte, error) {
+	var vals [maxCompoundFields]string
+	if len(args) != len(c.fields) {
+		return c.CompoundIndex.FromArgs(args...)
+	}
+	size := 0
+	for i, arg := range args {
+		s, ok := arg.(string)
+		if !ok {
+			return c.CompoundIndex.FromArgs(args...)
+		}
+		if c.fields[i].Lowercase {
+			s = strings.ToLower(s)
+		}
+		vals[i] = s
+		size += len(s) + 1
+	}
+	out := make([]byte, 0, size)
+	for _, s := range vals[:len(args)] {
+		out = append(out, s...)
+		out = append(out, 0)
+	}
+	return out, nil
+}
+
+// FromArgs is StringFieldIndex's with one allocation instead of two (it
+// appends the terminator to a copy of the string, then converts that): every
+// lookup by a string field, on reads and in apply functions, builds one.
+// Anything but one string goes to StringFieldIndex for its error.
+func (s *fieldIndex) FromArgs(args ...any) ([]byte, error) {
+	arg, ok := "", len(args) == 1
+	if ok {
+		arg, ok = args[0].(string)
+	}
+	if !ok {
+		return s.StringFieldIndex.FromArgs(args...)
+	}
+	if s.Lowercase {
+		arg = strings.ToLower(arg)
+	}
+	out := make([]byte, len(arg)+1) // the value and memdb's NUL terminator
+	copy(out, arg)
+	return out, nil
 }
 
 func (s *fieldIndex) FromObject(obj any) (bool, []byte, error) {

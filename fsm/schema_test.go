@@ -12,7 +12,7 @@ import (
 // rows with values, with mixed case and without values; and the tables'
 // string-field indexes are all bound (the unbound ones are not faster).
 func TestFieldIndexMatchesStringFieldIndex(t *testing.T) {
-	bound := 0
+	bound, compounds := 0, 0
 	for name, def := range tables {
 		filled := reflect.New(def.typ)
 		fillNonZero(filled.Elem(), 0)
@@ -28,6 +28,14 @@ func TestFieldIndexMatchesStringFieldIndex(t *testing.T) {
 			switch idx := idx.(type) {
 			case *fieldIndex:
 				bound++
+				for _, args := range [][]any{{"MiXeD-Name.É"}, {""}, {"a", "b"}, {42}, nil} {
+					got, err := idx.FromArgs(args...)
+					want, wantErr := idx.StringFieldIndex.FromArgs(args...)
+					if !bytes.Equal(got, want) || (err == nil) != (wantErr == nil) {
+						t.Errorf("%s.%s: FromArgs(%q): fieldIndex gives %q %v, StringFieldIndex %q %v",
+							name, idx.Field, args, got, err, want, wantErr)
+					}
+				}
 				for _, row := range rows {
 					ok, got, err := idx.FromObject(row)
 					wantOK, want, wantErr := idx.StringFieldIndex.FromObject(row)
@@ -38,6 +46,17 @@ func TestFieldIndexMatchesStringFieldIndex(t *testing.T) {
 				}
 			case *memdb.StringFieldIndex:
 				t.Errorf("%s: StringFieldIndex on %s was not bound to its field", name, idx.Field)
+			case *compoundIndex:
+				compounds++
+				n := len(idx.fields)
+				for _, args := range [][]any{repeat("MiXeD-Name.É", n), repeat("", n), repeat("a", n+1), repeat("a", n-1), append(repeat("a", n-1), 42), nil} {
+					got, err := idx.FromArgs(args...)
+					want, wantErr := idx.CompoundIndex.FromArgs(args...)
+					if !bytes.Equal(got, want) || (err == nil) != (wantErr == nil) {
+						t.Errorf("%s: compound FromArgs(%q) gives %q %v, memdb's %q %v", name, args, got, err, want, wantErr)
+					}
+				}
+				check(&idx.CompoundIndex)
 			case *memdb.CompoundIndex:
 				for _, sub := range idx.Indexes {
 					check(sub)
@@ -51,6 +70,18 @@ func TestFieldIndexMatchesStringFieldIndex(t *testing.T) {
 	if bound < len(tables) {
 		t.Fatalf("only %d bound field indexes in %d tables", bound, len(tables))
 	}
+	if compounds < 2 {
+		t.Fatalf("only %d compound indexes of string fields", compounds)
+	}
+}
+
+// repeat returns n copies of s as arguments.
+func repeat(s string, n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
 }
 
 // The database does not track watch channels (see newDB): a write leaves
