@@ -155,11 +155,8 @@ func (c *compoundIndex) FromArgs(args ...any) ([]byte, error) {
 		if !ok {
 			return c.CompoundIndex.FromArgs(args...)
 		}
-		if c.fields[i].Lowercase {
-			s = strings.ToLower(s)
-		}
-		vals[i] = s
-		size += len(s) + 1
+		vals[i] = c.fields[i].fold(s)
+		size += len(vals[i]) + 1
 	}
 	out := make([]byte, 0, size)
 	for _, s := range vals[:len(args)] {
@@ -181,12 +178,18 @@ func (s *fieldIndex) FromArgs(args ...any) ([]byte, error) {
 	if !ok {
 		return s.StringFieldIndex.FromArgs(args...)
 	}
-	if s.Lowercase {
-		arg = strings.ToLower(arg)
-	}
+	arg = s.fold(arg)
 	out := make([]byte, len(arg)+1) // the value and memdb's NUL terminator
 	copy(out, arg)
 	return out, nil
+}
+
+// fold is v as the index stores it: lower-cased when the field is.
+func (s *fieldIndex) fold(v string) string {
+	if s.Lowercase {
+		return strings.ToLower(v)
+	}
+	return v
 }
 
 func (s *fieldIndex) FromObject(obj any) (bool, []byte, error) {
@@ -198,9 +201,7 @@ func (s *fieldIndex) FromObject(obj any) (bool, []byte, error) {
 	if val == "" {
 		return false, nil, nil
 	}
-	if s.Lowercase {
-		val = strings.ToLower(val)
-	}
+	val = s.fold(val)
 	out := make([]byte, len(val)+1) // the value and memdb's NUL terminator
 	copy(out, val)
 	return true, out, nil
