@@ -134,8 +134,10 @@ func (n nopCloser) Read(p []byte) (int, error) { return n.r.Read(p) }
 func (n nopCloser) Close() error               { return nil }
 
 // Restores raise the collector's target while any of them runs and put
-// back the one they found, however they overlap.
+// back the one they found, however they overlap, after one collection at
+// the raised target.
 func TestCollectLessOftenNests(t *testing.T) {
+	restoring.settling.Wait() // an earlier test's restore may still be settling
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	first := collectLessOften()
 	second := collectLessOften()
@@ -144,12 +146,20 @@ func TestCollectLessOftenNests(t *testing.T) {
 	}
 	debug.SetGCPercent(restoreGCPercent)
 	first()
+	restoring.settling.Wait()
 	if got := debug.SetGCPercent(restoreGCPercent); got != restoreGCPercent {
 		t.Fatalf("with one restore still running the target is %d, want %d", got, restoreGCPercent)
 	}
+	var before, after debug.GCStats
+	debug.ReadGCStats(&before)
 	second()
+	restoring.settling.Wait()
+	debug.ReadGCStats(&after)
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Fatalf("after the restores the target is %d, want 100", got)
+	}
+	if after.NumGC == before.NumGC {
+		t.Fatal("the target was put back without a collection at the raised one")
 	}
 
 	debug.SetGCPercent(1000) // GOGC=1000: already collecting less often
@@ -158,6 +168,7 @@ func TestCollectLessOftenNests(t *testing.T) {
 		t.Fatalf("a restore lowered the target from 1000 to %d", got)
 	}
 	done()
+	restoring.settling.Wait()
 	if got := debug.SetGCPercent(100); got != 1000 {
 		t.Fatalf("after a restore the target is %d, want 1000", got)
 	}
