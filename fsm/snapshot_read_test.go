@@ -14,7 +14,7 @@ func TestRestoreManyBatches(t *testing.T) {
 	f := New()
 	seed(t, f)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	n := 3*restoreBatch + 17
+	n := 24*restoreBatch + 17 // more batches than are in flight, so that buffers are reused
 	for i := 0; i < n; i++ {
 		tok := Token{HMAC: fmt.Sprintf("h%05d", i), Accessor: fmt.Sprintf("a%05d", i), Policies: []string{"default"},
 			CreationTime: now, ExpireTime: now.Add(time.Hour), Meta: map[string]string{"n": fmt.Sprint(i), "quote": `"<&>\`}}
@@ -44,6 +44,26 @@ func TestRestoreGeneralRecords(t *testing.T) {
 	st := f.State()
 	if st.AuthMount("userpass/") == nil || st.AuthMount("ldap/") == nil || f.AppliedIndex() != 9 {
 		t.Fatal("records missing after restore")
+	}
+}
+
+// A record longer than the restore's read buffer (1 MiB) comes back whole,
+// and the lines after it too.
+func TestRestoreLongRecord(t *testing.T) {
+	long := strings.Repeat("d", 3<<20+5)
+	in := `{"format":"iamd-fsm","version":1,"index":9}` + "\n" +
+		`{"t":"auth_mounts","o":{"Path":"a/","Type":"userpass","Accessor":"auth_userpass_1","Description":"` + long + `"}}` + "\n" +
+		`{"t":"auth_mounts","o":{"Path":"b/","Type":"userpass","Accessor":"auth_userpass_2"}}` + "\n"
+	f := New()
+	if err := f.Restore(nopCloser{strings.NewReader(in)}); err != nil {
+		t.Fatal(err)
+	}
+	st := f.State()
+	if m := st.AuthMount("a/"); m == nil || m.Description != long {
+		t.Fatal("the long record did not come back whole")
+	}
+	if st.AuthMount("b/") == nil {
+		t.Fatal("the record after the long one is missing")
 	}
 }
 
