@@ -23,9 +23,9 @@ import (
 //
 // A batch's lines sit back to back in one buffer, which goes back to the
 // line cutter once the batch is decoded (the decoder copies what it
-// keeps). A line per allocation made a 1M-user restore allocate 0.9 GB of
-// lines, garbage at once, and on a fresh node every such byte was memory
-// touched for the first time.
+// keeps). An allocation per line cost a 1M-user restore 550 MiB of
+// garbage, and on a fresh node most of it was memory touched for the
+// first time (peak RSS 4.58 GB against 4.18 GB).
 //
 // The rows go to a sink: Restore inserts them into a new memdb,
 // CheckSnapshot only checks that they could be inserted.
