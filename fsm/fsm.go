@@ -167,8 +167,7 @@ func collectLessOften() (restore func()) {
 	defer restoring.Unlock()
 	if restoring.count == 0 {
 		restoring.prev = debug.SetGCPercent(restoreGCPercent)
-		restoring.raised = restoring.prev >= 0 && restoring.prev < restoreGCPercent
-		if !restoring.raised {
+		if !restoring.raised() {
 			debug.SetGCPercent(restoring.prev)
 		}
 	}
@@ -176,7 +175,7 @@ func collectLessOften() (restore func()) {
 	return func() {
 		restoring.Lock()
 		defer restoring.Unlock()
-		if restoring.count > 1 || !restoring.raised {
+		if restoring.count > 1 || !restoring.raised() {
 			restoring.count--
 			return
 		}
@@ -193,10 +192,15 @@ func collectLessOften() (restore func()) {
 	}
 }
 
-var restoring struct {
+var restoring restoreGC
+
+type restoreGC struct {
 	sync.Mutex
-	count    int  // restores running, and a collection before the put-back
-	prev     int  // the target before the first of them
-	raised   bool // prev was below restoreGCPercent, and not off
+	count    int // restores running, and a collection before the put-back
+	prev     int // the target before the first of them
 	settling sync.WaitGroup
 }
+
+// raised reports whether the restores raised the target: prev was below
+// restoreGCPercent, and not off.
+func (r *restoreGC) raised() bool { return r.prev >= 0 && r.prev < restoreGCPercent }
