@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"iamd/internal/benchids"
+	"iamd/internal/benchmem"
 )
 
 // BenchmarkRecordKeyUse applies the uses of 65,536 keys (a node's full
@@ -115,7 +116,7 @@ func BenchmarkKeyUseMemory(b *testing.B) {
 		f, _ := usersWithKeys(b, users)
 		now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 		idx := f.AppliedIndex()
-		before := liveHeap()
+		before := benchmem.LiveHeap()
 		for start := 0; start < users; start += perEntry {
 			var keys []int
 			for k := start; k < min(start+perEntry, users); k++ {
@@ -126,7 +127,7 @@ func BenchmarkKeyUseMemory(b *testing.B) {
 				b.Fatal(res.Err)
 			}
 		}
-		b.ReportMetric(float64(liveHeap()-before)/users, "heap-B/use")
+		b.ReportMetric(float64(benchmem.LiveHeap()-before)/users, "heap-B/use")
 		runtime.KeepAlive(f)
 	}
 }

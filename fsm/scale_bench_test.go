@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"iamd/internal/benchids"
+	"iamd/internal/benchmem"
 )
 
 // BenchmarkScaleState is the in-process half of the scale benchmark
@@ -32,14 +33,14 @@ func BenchmarkScaleState(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.ReportMetric(time.Since(start).Seconds(), "check-s")
-				before := liveHeap()
+				before := benchmem.LiveHeap()
 				f := New()
 				start = time.Now()
 				if err := f.Restore(io.NopCloser(bytes.NewReader(snap))); err != nil {
 					b.Fatal(err)
 				}
 				b.ReportMetric(time.Since(start).Seconds(), "restore-s")
-				b.ReportMetric(float64(liveHeap()-before)/float64(users), "heap-B/user")
+				b.ReportMetric(float64(benchmem.LiveHeap()-before)/float64(users), "heap-B/user")
 				runtime.KeepAlive(f)
 			}
 		})
@@ -102,12 +103,4 @@ func usersWithKeys(b *testing.B, users int) (*FSM, func(CommandType, any)) {
 			AccountID: acct, UserName: u.UserName, UserID: u.UserID, Status: "Active", CreateDate: now, SecretCiphertext: secret}})
 	}
 	return f, apply
-}
-
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
