@@ -164,26 +164,48 @@ func portsFree(ports ...int) error {
 	return nil
 }
 
-// cpuTime is the user+system CPU time the process has used so far, from
-// /proc/PID/stat (clock ticks of 1/100 s, Linux's USER_HZ).
-func (p *proc) cpuTime() time.Duration {
+// usage is what a process has used so far, from /proc/PID/stat.
+type usage struct {
+	user, system time.Duration
+	minorFaults  int64 // page faults served without I/O: first touches of memory
+}
+
+func (p *proc) usage() usage {
 	if !p.alive() {
-		return 0
+		return usage{}
 	}
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.cmd.Process.Pid), "stat"))
 	if err != nil {
-		return 0
+		return usage{}
 	}
-	// Fields after the parenthesised command name: state is field 3,
-	// utime and stime are fields 14 and 15.
-	_, rest, ok := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
-	if !ok || len(f) < 13 {
-		return 0
+	return parseStat(string(b))
+}
+
+// parseStat reads /proc/PID/stat. The command name, field 2, is in
+// parentheses and may hold spaces and parentheses itself, so the fields
+// are counted from the last ')'. minflt is field 10; utime and stime are
+// fields 14 and 15, in clock ticks of 1/100 s (Linux's USER_HZ).
+func parseStat(stat string) usage {
+	end := strings.LastIndexByte(stat, ')')
+	if end < 0 {
+		return usage{}
 	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
+	f := strings.Fields(stat[end+1:]) // f[0] is field 3
+	if len(f) < 13 {
+		return usage{}
+	}
+	field := func(n int) int64 {
+		v, _ := strconv.ParseInt(f[n-3], 10, 64)
+		return v
+	}
+	const tick = 10 * time.Millisecond
+	return usage{user: time.Duration(field(14)) * tick, system: time.Duration(field(15)) * tick, minorFaults: field(10)}
+}
+
+// cpuTime is the user+system CPU time the process has used so far.
+func (p *proc) cpuTime() time.Duration {
+	u := p.usage()
+	return u.user + u.system
 }
 
 // selfCPUTime is the CPU time this process (the load generator) has used.
