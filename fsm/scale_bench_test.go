@@ -96,8 +96,8 @@ func usersWithKeys(b *testing.B, users int) (*FSM, func(CommandType, any)) {
 	}
 	secret := bytes.Repeat([]byte{7}, 68) // a sealed 40-byte secret's length
 	for i := 0; i < users; i++ {
-		acct := fmt.Sprintf("%012d", 100000000000+i/500)
-		u := IAMUser{AccountID: acct, UserID: benchids.UserID(i), UserName: fmt.Sprintf("s%07d", i), Path: "/", CreateDate: now}
+		acct := benchids.AccountID(i)
+		u := IAMUser{AccountID: acct, UserID: benchids.UserID(i), UserName: benchids.UserName(i), Path: "/", CreateDate: now}
 		apply(CmdCreateUser, CreateUser{User: u})
 		apply(CmdCreateAccessKey, CreateAccessKey{UserName: u.UserName, Key: AccessKey{AccessKeyID: benchids.KeyID(i),
 			AccountID: acct, UserName: u.UserName, UserID: u.UserID, Status: "Active", CreateDate: now, SecretCiphertext: secret}})

@@ -1,4 +1,5 @@
-// Package benchids derives the IDs of the benchmarks' generated states.
+// Package benchids derives the IDs and names of the benchmarks' generated
+// states.
 // They have the shape of the random key and user IDs iamd issues
 // (server/ids.go, server/iam.go), so the state's ID indexes branch as a
 // real state's do (sequential decimal IDs branch ten ways per character,
@@ -10,6 +11,16 @@ import (
 	"crypto/sha256"
 	"fmt"
 )
+
+// UsersPerAccount is how many users of a generated state share an
+// account: few enough that Apply's per-account quota (5,000) never binds.
+const UsersPerAccount = 500
+
+// AccountID is the account of user i.
+func AccountID(i int) string { return fmt.Sprintf("%012d", 100000000000+i/UsersPerAccount) }
+
+// UserName is user i's name.
+func UserName(i int) string { return fmt.Sprintf("s%07d", i) }
 
 // KeyID is user i's access key ID.
 func KeyID(i int) string { return derive("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, i) }

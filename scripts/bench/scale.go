@@ -38,10 +38,6 @@ import (
 // are self-service GetUser calls signed with the key of a random user, so
 // every read looks up one key among all of them.
 
-const usersPerAccount = 500
-
-func scaleAccount(i int) string { return fmt.Sprintf("%012d", 100000000000+i/usersPerAccount) }
-func scaleUser(i int) string    { return fmt.Sprintf("s%07d", i) }
 func scaleSecret(i int) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("iamd-bench-secret-%d", i)))
 	return hex.EncodeToString(sum[:])[:40]
@@ -75,7 +71,7 @@ func (s *scaleState) apply(t fsm.CommandType, cmd any) error {
 // grow adds users up to n.
 func (s *scaleState) grow(n int) error {
 	for i := s.users; i < n; i++ {
-		u := fsm.IAMUser{AccountID: scaleAccount(i), UserID: benchids.UserID(i), UserName: scaleUser(i), Path: "/", CreateDate: s.t0}
+		u := fsm.IAMUser{AccountID: benchids.AccountID(i), UserID: benchids.UserID(i), UserName: benchids.UserName(i), Path: "/", CreateDate: s.t0}
 		if err := s.apply(fsm.CmdCreateUser, fsm.CreateUser{User: u}); err != nil {
 			return fmt.Errorf("user %d: %w", i, err)
 		}
@@ -189,7 +185,7 @@ func selfGetUser(ic *iamdCluster, s *awsSigner, users int) op {
 	return func(c, i int) error {
 		u := rand.IntN(users)
 		sc := &awsSigner{signer: s.signer, creds: aws.Credentials{AccessKeyID: benchids.KeyID(u), SecretAccessKey: scaleSecret(u)}}
-		return sc.iamCall(ic, c, url.Values{"Action": {"GetUser"}, "UserName": {scaleUser(u)}})
+		return sc.iamCall(ic, c, url.Values{"Action": {"GetUser"}, "UserName": {benchids.UserName(u)}})
 	}
 }
 
@@ -200,7 +196,7 @@ func waitServes(ic *iamdCluster, s *awsSigner, n *iamdNode, users int, within ti
 	one := &iamdCluster{http: ic.http, nodes: []*iamdNode{n}}
 	deadline := time.Now().Add(within)
 	for {
-		err := sc.iamCall(one, 0, url.Values{"Action": {"GetUser"}, "UserName": {scaleUser(last)}})
+		err := sc.iamCall(one, 0, url.Values{"Action": {"GetUser"}, "UserName": {benchids.UserName(last)}})
 		if err == nil {
 			return nil
 		}

@@ -86,8 +86,8 @@ func rows(n int) ([]*fsm.IAMUser, []*fsm.AccessKey) {
 var created = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
 func userWithKey(i int) (*fsm.IAMUser, *fsm.AccessKey) {
-	acct := fmt.Sprintf("%012d", 100000000000+i/500)
-	u := &fsm.IAMUser{AccountID: acct, UserID: benchids.UserID(i), UserName: fmt.Sprintf("s%07d", i), Path: "/", CreateDate: created}
+	acct := benchids.AccountID(i)
+	u := &fsm.IAMUser{AccountID: acct, UserID: benchids.UserID(i), UserName: benchids.UserName(i), Path: "/", CreateDate: created}
 	k := &fsm.AccessKey{AccessKeyID: benchids.KeyID(i), AccountID: acct, UserName: u.UserName, UserID: u.UserID,
 		Status: "Active", CreateDate: created, SecretCiphertext: make([]byte, 68)}
 	return u, k
