@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"os"
@@ -115,19 +114,20 @@ func (p *proc) stop() {
 	}
 }
 
+// procFile reads /proc/PID/name of the running process ("" once it has
+// exited).
+func (p *proc) procFile(name string) string {
+	if !p.alive() {
+		return ""
+	}
+	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.cmd.Process.Pid), name))
+	return string(b)
+}
+
 // rssBytes is the process's resident set size from /proc.
 func (p *proc) rssBytes() int64 {
-	if !p.alive() {
-		return 0
-	}
-	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(p.cmd.Process.Pid), "status"))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+	for _, line := range strings.Split(p.procFile("status"), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			return kb * 1024
 		}
@@ -170,16 +170,7 @@ type usage struct {
 	minorFaults  int64 // page faults served without I/O: first touches of memory
 }
 
-func (p *proc) usage() usage {
-	if !p.alive() {
-		return usage{}
-	}
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.cmd.Process.Pid), "stat"))
-	if err != nil {
-		return usage{}
-	}
-	return parseStat(string(b))
-}
+func (p *proc) usage() usage { return parseStat(p.procFile("stat")) }
 
 // parseStat reads /proc/PID/stat. The command name, field 2, is in
 // parentheses and may hold spaces and parentheses itself, so the fields
