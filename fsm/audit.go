@@ -82,7 +82,7 @@ type AuditDevice struct {
 	Path        string // "file/" style, with the trailing slash
 	Type        string
 	Description string
-	Options     map[string]string
+	Options     StringMap
 	Local       bool
 }
 

@@ -14,7 +14,7 @@ import (
 type Entity struct {
 	ID              string
 	Name            string
-	Metadata        map[string]string
+	Metadata        StringMap
 	Policies        []string
 	Disabled        bool
 	MergedEntityIDs []string
@@ -33,8 +33,8 @@ type EntityAlias struct {
 	CanonicalID    string // the entity's ID
 	MountAccessor  string
 	Name           string
-	Metadata       map[string]string // set by auth methods at login
-	CustomMetadata map[string]string // set through the API
+	Metadata       StringMap // set by auth methods at login
+	CustomMetadata StringMap // set through the API
 	Local          bool
 	CreationTime   time.Time
 	LastUpdateTime time.Time
@@ -47,7 +47,7 @@ type IdentityGroup struct {
 	ID              string
 	Name            string
 	Type            string // internal | external
-	Metadata        map[string]string
+	Metadata        StringMap
 	Policies        []string
 	MemberEntityIDs []string
 	MemberGroupIDs  []string

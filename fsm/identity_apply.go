@@ -40,7 +40,7 @@ type UpsertEntity struct {
 	Name     string // requested name; "" keeps the current one
 	NewID    string // for a new entity: its ID and, if Name is "", its name
 	NewName  string
-	Metadata *map[string]string
+	Metadata *StringMap
 	Policies *[]string
 	Disabled *bool
 	Time     time.Time
@@ -180,7 +180,7 @@ type UpsertEntityAlias struct {
 	Name           string
 	MountAccessor  string
 	CanonicalID    string
-	CustomMetadata *map[string]string
+	CustomMetadata *StringMap
 	NewID          string
 	NewEntityID    string
 	NewEntityName  string

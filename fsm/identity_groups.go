@@ -29,7 +29,7 @@ type UpsertIdentityGroup struct {
 	NewID           string // for a new group: its ID and, without Name, its name
 	NewName         string
 	Type            *string
-	Metadata        *map[string]string
+	Metadata        *StringMap
 	Policies        *[]string
 	MemberEntityIDs *[]string
 	MemberGroupIDs  *[]string

@@ -69,7 +69,7 @@ func (x *identityFixture) group(id, name string, members ...string) {
 func TestIdentityAndMFASnapshotRoundTrip(t *testing.T) {
 	x := newIdentityFixture(t)
 	x.entity("e1", "alice")
-	x.ok(CmdUpsertEntity, UpsertEntity{ID: "e1", Metadata: &map[string]string{"team": "a"}, Policies: strs("dev"), Time: idTime})
+	x.ok(CmdUpsertEntity, UpsertEntity{ID: "e1", Metadata: &StringMap{"team": "a"}, Policies: strs("dev"), Time: idTime})
 	x.ok(CmdUpsertEntityAlias, UpsertEntityAlias{Name: "alice", MountAccessor: "auth_userpass_11111111", CanonicalID: "e1", NewID: "a1", Time: idTime})
 	x.ok(CmdUpsertIdentityGroup, UpsertIdentityGroup{Name: "devs", ByName: true, NewID: "g1", MemberEntityIDs: strs("e1"), Time: idTime})
 	x.group("g2", "eng", "g1")

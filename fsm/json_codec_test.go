@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -110,4 +111,72 @@ func fillNonZero(v reflect.Value, depth int) int {
 		return 0
 	}
 	return 1
+}
+
+// segmentio makes every map it decodes whose type is one of these with room
+// for 64 entries (about 4 KiB), and each row kept it: rows and commands hold
+// such maps as StringMap, which decodes into a map sized to its entries.
+var presizedMapTypes = []reflect.Type{
+	reflect.TypeFor[map[string]string](), reflect.TypeFor[map[string]any](), reflect.TypeFor[map[string]json.RawMessage](),
+	reflect.TypeFor[map[string][]string](), reflect.TypeFor[map[string]bool](),
+}
+
+func TestNoPresizedMapsInRowsOrCommands(t *testing.T) {
+	var check func(where string, typ reflect.Type, depth int)
+	check = func(where string, typ reflect.Type, depth int) {
+		if depth > 6 {
+			return
+		}
+		for _, m := range presizedMapTypes {
+			if typ.Kind() == reflect.Map && typ.Key() == m.Key() && typ.Elem() == m.Elem() &&
+				!reflect.PointerTo(typ).Implements(reflect.TypeFor[json.Unmarshaler]()) {
+				t.Errorf("%s is a %s: segmentio decodes it with room for 64 entries; use StringMap or a type with UnmarshalJSON", where, typ)
+			}
+		}
+		switch typ.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			check(where+"[]", typ.Elem(), depth+1)
+		case reflect.Struct:
+			for i := 0; i < typ.NumField(); i++ {
+				if f := typ.Field(i); f.IsExported() {
+					check(where+"."+f.Name, f.Type, depth+1)
+				}
+			}
+		}
+	}
+	for name, def := range tables {
+		check("table "+name, def.typ, 0)
+	}
+	for ct, def := range commands {
+		check(fmt.Sprintf("command %d %s", ct, def.name), def.typ, 0)
+	}
+}
+
+// A command with a token's metadata decodes into a map sized to it, and
+// reads back what was written, empty and null included.
+func TestStringMapDecoding(t *testing.T) {
+	for _, meta := range []StringMap{nil, {}, {"username": "alice", "quote\"d": "é\n"}} {
+		raw, err := json.Marshal(CreateToken{Token: Token{HMAC: "h", Meta: meta}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cmd CreateToken
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const runs = 100
+		for range runs {
+			cmd = CreateToken{}
+			if err := segjson.Unmarshal(raw, &cmd); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if !reflect.DeepEqual(cmd.Token.Meta, meta) {
+			t.Errorf("decoded %#v, want %#v", cmd.Token.Meta, meta)
+		}
+		// A map presized for 64 entries alone is over 4 KiB.
+		if perRun := (after.TotalAlloc - before.TotalAlloc) / runs; perRun > 2048 {
+			t.Errorf("meta %v: %d bytes allocated per decode of the command", meta, perRun)
+		}
+	}
 }

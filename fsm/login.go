@@ -16,7 +16,7 @@ import (
 // when it is issued (ID, accessor, times).
 type LoginTemplate struct {
 	Policies       []string
-	Meta           map[string]string
+	Meta           StringMap
 	DisplayName    string
 	Path           string
 	TTL            time.Duration

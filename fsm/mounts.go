@@ -19,7 +19,7 @@ type AuthMount struct {
 	Local       bool
 	SealWrap    bool
 	Config      MountConfig
-	Options     map[string]string
+	Options     StringMap
 	CreatedAt   time.Time
 }
 

@@ -15,7 +15,7 @@ type Token struct {
 	Accessor       string
 	ParentAccessor string // "" for orphans
 	Policies       []string
-	Meta           map[string]string
+	Meta           StringMap
 	DisplayName    string
 	Path           string
 	NumUses        int

@@ -192,7 +192,7 @@ func (n *Node) WriteEntity(ctx context.Context, req EntityRequest) (*fsm.EntityW
 	return applyDrawn[*fsm.EntityWrite](ctx, n, fsm.CmdUpsertEntity, func() any {
 		return fsm.UpsertEntity{
 			ID: req.ID, Name: req.Name, NewID: newUUID(), NewName: "entity_" + newHex8(),
-			Metadata: req.Metadata, Policies: policies, Disabled: req.Disabled, Time: now,
+			Metadata: (*fsm.StringMap)(req.Metadata), Policies: policies, Disabled: req.Disabled, Time: now,
 		}
 	})
 }
@@ -241,7 +241,7 @@ func (n *Node) WriteEntityAlias(ctx context.Context, req EntityAliasRequest) (*f
 	return applyDrawn[*fsm.AliasWrite](ctx, n, fsm.CmdUpsertEntityAlias, func() any {
 		return fsm.UpsertEntityAlias{
 			ID: req.ID, Name: req.Name, MountAccessor: req.MountAccessor, CanonicalID: req.CanonicalID,
-			CustomMetadata: req.CustomMetadata, NewID: newUUID(), NewEntityID: newUUID(),
+			CustomMetadata: (*fsm.StringMap)(req.CustomMetadata), NewID: newUUID(), NewEntityID: newUUID(),
 			NewEntityName: "entity_" + newHex8(), Time: now,
 		}
 	})
@@ -281,7 +281,7 @@ func (n *Node) WriteGroup(ctx context.Context, req GroupRequest) (*fsm.IdentityG
 	return applyDrawn[*fsm.IdentityGroupWrite](ctx, n, fsm.CmdUpsertIdentityGroup, func() any {
 		return fsm.UpsertIdentityGroup{
 			ID: req.ID, ByName: req.ByName, Name: req.Name, NewID: newUUID(), NewName: "group_" + newHex8(),
-			Type: req.Type, Metadata: req.Metadata, Policies: policies,
+			Type: req.Type, Metadata: (*fsm.StringMap)(req.Metadata), Policies: policies,
 			MemberEntityIDs: entities, MemberGroupIDs: groups, Time: now,
 		}
 	})
