@@ -1,9 +1,7 @@
 package fsm
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"runtime"
 	"testing"
 	"time"
@@ -48,40 +46,6 @@ func benchCreateTokens(b *testing.B, meta map[string]string) {
 	b.ReportMetric(float64(benchmem.LiveHeap()-before)/float64(b.N), "heap-B/token")
 	runtime.KeepAlive(f)
 	runtime.KeepAlive(entries) // counted in before, so alive after too
-}
-
-// BenchmarkRestoreTokens restores a snapshot of 100,000 login tokens (one
-// metadata entry each, as userpass logins make them) into a fresh FSM and
-// reports the time and the live heap per token: what a Vault-style node
-// with many live logins pays to restore or join.
-//
-//	go test ./fsm -run '^$' -bench RestoreTokens -benchtime 3x
-func BenchmarkRestoreTokens(b *testing.B) {
-	const tokens = 100_000
-	src := New()
-	for i := range tokens {
-		data := createTokenEntry(b, i, map[string]string{"username": fmt.Sprintf("user%06d", i)})
-		if res := src.Apply(&raft.Log{Index: uint64(i + 1), Type: raft.LogCommand, Data: data}).(*Result); res.Err != nil {
-			b.Fatal(res.Err)
-		}
-	}
-	var snap bytes.Buffer
-	if err := src.WriteSnapshot(&snap); err != nil {
-		b.Fatal(err)
-	}
-	src = nil
-	b.ResetTimer()
-	for range b.N {
-		before := benchmem.LiveHeap()
-		f := New()
-		start := time.Now()
-		if err := f.Restore(io.NopCloser(bytes.NewReader(snap.Bytes()))); err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(time.Since(start).Seconds(), "restore-s")
-		b.ReportMetric(float64(benchmem.LiveHeap()-before)/tokens, "heap-B/token")
-		runtime.KeepAlive(f)
-	}
 }
 
 // createTokenEntry is the log entry that creates token i, an orphan
