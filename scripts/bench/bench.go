@@ -135,11 +135,12 @@ func (b *bench) runPhases() {
 		return b.o.phases[r.group] || (r.group == "read" && b.o.phases["vault"] && r.ref == "") || (r.name == "iamd no-op" && (b.o.phases["read"] || b.o.phases["vault"]))
 	}
 	if b.iam && b.o.phases["read"] {
+		how := "signed read: GetUser requests signed ahead (a pool of distinct signed requests made before each run and sent round-robin; the servers verify every signature in full; -sign-per-request signs during the run)"
 		if b.o.signPerRequest {
-			fmt.Println("signed read: each GetUser signed by the load generator during the run (-sign-per-request)")
-		} else {
-			fmt.Println("signed read: GetUser requests signed ahead (a pool of distinct signed requests made before each run and sent round-robin; the servers verify every signature in full; -sign-per-request signs during the run)")
+			how = "signed read: each GetUser signed by the load generator during the run (-sign-per-request)"
 		}
+		fmt.Println(how)
+		rep.header = append(rep.header, how)
 	}
 	fmt.Printf("%-28s %7s %10s %9s %9s %7s %9s %9s %9s %9s\n", "phase", "clients", "ops/s", "p50", "p99", "errors", "vs etcd", "vs no-op", "srv CPU", "load CPU")
 	for _, n := range b.o.clients {
@@ -183,11 +184,14 @@ func (b *bench) runPhases() {
 				vsNoop = fmt.Sprintf("%.2fx", res.opsPerSec()/no.opsPerSec())
 			}
 			fmt.Printf("%-28s %7d %10.0f %9s %9s %7d %9s %9s %9s %9s\n", r.name, n, res.opsPerSec(), fmtDur(res.p50), fmtDur(res.p99), res.errs, vsRef, vsNoop, srvCPU, selfCPU)
+			rep.addRow(r.name, fmt.Sprint(n), fmt.Sprintf("%.0f", res.opsPerSec()), fmtDur(res.p50), fmtDur(res.p99), fmt.Sprint(res.errs), vsRef, vsNoop, srvCPU, selfCPU)
 			if note != "" {
 				fmt.Printf("    %s\n", note)
+				rep.addNote(note)
 			}
 			if res.firstErr != nil {
 				fmt.Printf("    first error: %.200v\n", res.firstErr)
+				rep.addNote(fmt.Sprintf("first error: %.200v", res.firstErr))
 			}
 		}
 		fmt.Println()
@@ -285,7 +289,7 @@ func (b *bench) failover() {
 			return send(b.ic.http, req)
 		}
 	}
-	fmt.Printf("failover: SIGKILL the leader under %d writers; time until a probe (one write at a time to the survivors, %s per attempt) first succeeds (%d rounds)\n", writers, probeTimeout, rounds)
+	rep.printf("failover: SIGKILL the leader under %d writers; time until a probe (one write at a time to the survivors, %s per attempt) first succeeds (%d rounds)\n", writers, probeTimeout, rounds)
 	id, ierr := iamdFailover(b.ic, rounds, writers, write, probe)
 	ed, eerr := etcdFailover(b.ec, rounds, writers, etcdPut(b.ec, "failover"))
 	show := func(sys string, ds []time.Duration, err error) {
@@ -300,12 +304,12 @@ func (b *bench) failover() {
 		if err != nil {
 			line += "  error: " + err.Error()
 		}
-		fmt.Println(line)
+		rep.printf("%s\n", line)
 	}
 	show("iamd", id, ierr)
 	show("etcd", ed, eerr)
 	if len(id) > 0 && len(ed) > 0 {
-		fmt.Printf("  ratio iamd/etcd: %.2fx\n", float64(median(id))/float64(median(ed)))
+		rep.printf("  ratio iamd/etcd: %.2fx\n", float64(median(id))/float64(median(ed)))
 	}
 }
 

@@ -38,6 +38,7 @@ type options struct {
 	profile        string
 	leaderOnly     bool
 	signPerRequest bool
+	doc            string
 }
 
 func main() {
@@ -57,6 +58,7 @@ func main() {
 	flag.StringVar(&o.profile, "profile", "", "save a 10 s CPU profile of the iamd leader during the 64-client run of this phase (e.g. read) to DIR/cpu-PHASE.pprof")
 	flag.BoolVar(&o.leaderOnly, "leader-only", false, "send every iamd request to the leader (shows what forwarding costs)")
 	flag.BoolVar(&o.signPerRequest, "sign-per-request", false, "sign each signed-read GetUser during the run instead of sending a pool of requests signed just before it")
+	flag.StringVar(&o.doc, "doc", "", "write the results into this Markdown file, between its <!-- bench:phases --> and <!-- /bench:phases --> lines (bench:scale with -scale)")
 	serverEnv := flag.String("server-env", "", "space-separated VAR=value added to the iamd and etcd processes' environment (e.g. GOGC=400)")
 	flag.Parse()
 	procEnv = strings.Fields(*serverEnv)
@@ -91,6 +93,15 @@ func run(o options) error {
 	if _, err := os.Stat(filepath.Join(root, "cmd", "iamd")); err != nil {
 		return fmt.Errorf("run from the repository root (go run ./scripts/bench)")
 	}
+	docKind := "phases"
+	if o.scale {
+		docKind = "scale"
+	}
+	if o.doc != "" {
+		if err := checkDoc(o.doc, docKind); err != nil {
+			return fmt.Errorf("-doc %s: %w", o.doc, err)
+		}
+	}
 	etcdBin, err := ensureEtcd()
 	if err != nil {
 		return err
@@ -114,6 +125,22 @@ func run(o options) error {
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxIdleConns: 1024}, Timeout: 30 * time.Second}
 	machine(etcdBin, bin)
+	if err := runSystems(o, root, dir, bin, etcdBin, client); err != nil {
+		return err
+	}
+	if o.doc == "" {
+		return nil
+	}
+	if err := rep.writeDoc(o.doc, docKind); err != nil {
+		return fmt.Errorf("-doc %s: %w", o.doc, err)
+	}
+	fmt.Fprintf(os.Stderr, "results written into %s\n", o.doc)
+	return nil
+}
+
+// runSystems runs the scale phase, or brings up both clusters and runs the
+// other phases.
+func runSystems(o options, root, dir, bin, etcdBin string, client *http.Client) error {
 	if o.scale {
 		return runScale(o, root, dir, bin, client)
 	}
@@ -145,6 +172,9 @@ func run(o options) error {
 }
 
 func machine(etcdBin, iamdBin string) {
-	fmt.Printf("machine: %d cores (GOMAXPROCS %d), %s RAM, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), cpuModel())
-	fmt.Printf("versions: %s, etcd %s, iamd %s\n\n", runtime.Version(), etcdVersion(etcdBin), gitRev())
+	rep.header = []string{
+		fmt.Sprintf("machine: %d cores (GOMAXPROCS %d), %s RAM, %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), cpuModel()),
+		fmt.Sprintf("versions: %s, etcd %s, iamd %s", runtime.Version(), etcdVersion(etcdBin), gitRev()),
+	}
+	fmt.Printf("%s\n%s\n\n", rep.header[0], rep.header[1])
 }

@@ -304,22 +304,22 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		saveDiagnostics(ic, dir)
 	}
 
-	fmt.Printf("scale: users with one access key each, state restored from a generated snapshot; reads: self GetUser signed by a random user's key during the run, 64 clients, %s\n", o.duration)
-	fmt.Printf("%9s %10s %9s %9s %8s %9s %12s %9s %10s %s\n", "users", "ops/s", "p50", "p99", "errors", "restore", "restore+sync", "save", "archive", "RSS per node")
+	rep.printf("scale: users with one access key each, state restored from a generated snapshot; reads: self GetUser signed by a random user's key during the run, 64 clients, %s\n", o.duration)
+	rep.printf("%9s %10s %9s %9s %8s %9s %12s %9s %10s %s\n", "users", "ops/s", "p50", "p99", "errors", "restore", "restore+sync", "save", "archive", "RSS per node")
 	for _, s := range stages {
 		var rss []string
 		for _, r := range s.rss {
 			rss = append(rss, fmt.Sprintf("%.0f MiB", float64(r)/(1<<20)))
 		}
-		fmt.Printf("%9d %10.0f %9s %9s %8d %9s %12s %9s %7.1fMiB %s\n", s.users, s.read.opsPerSec(), fmtDur(s.read.p50), fmtDur(s.read.p99),
+		rep.printf("%9d %10.0f %9s %9s %8d %9s %12s %9s %7.1fMiB %s\n", s.users, s.read.opsPerSec(), fmtDur(s.read.p50), fmtDur(s.read.p99),
 			s.read.errs, fmtDur(s.restoreCLI), fmtDur(s.restore), fmtDur(s.save), float64(s.archiveSize)/(1<<20), strings.Join(rss, " "))
 		if s.read.firstErr != nil {
-			fmt.Printf("    first error: %.200v\n", s.read.firstErr)
+			rep.printf("    first error: %.200v\n", s.read.firstErr)
 		}
-		fmt.Printf("    FSM restore per node: %s\n", strings.Join(s.fsmRestore, ", "))
+		rep.printf("    FSM restore per node: %s\n", strings.Join(s.fsmRestore, ", "))
 	}
 	if len(stages) == 2 && stages[0].read.p99 > 0 {
-		fmt.Printf("p99 at %d users / p99 at %d: %.2fx\n", stages[1].users, stages[0].users, float64(stages[1].read.p99)/float64(stages[0].read.p99))
+		rep.printf("p99 at %d users / p99 at %d: %.2fx\n", stages[1].users, stages[0].users, float64(stages[1].read.p99)/float64(stages[0].read.p99))
 	}
 
 	// A fresh node joins and catches up (it receives the state as a Raft
@@ -343,7 +343,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 	// The new node's CPU went almost all to its restore; on a machine
 	// where first touches of memory are dear, the system share shows it.
 	u := n4.proc.usage()
-	fmt.Printf("fresh node: start + join %s, serving the last user after %s (its FSM restore: %s); RSS %.0f MiB; CPU %s user + %s system, %d minor page faults\n",
+	rep.printf("fresh node: start + join %s, serving the last user after %s (its FSM restore: %s); RSS %.0f MiB; CPU %s user + %s system, %d minor page faults\n",
 		fmtDur(joined), fmtDur(time.Since(t0)), lastRestore(ic, n4), float64(n4.proc.rssBytes())/(1<<20),
 		fmtDur(u.user), fmtDur(u.system), u.minorFaults)
 	return nil
