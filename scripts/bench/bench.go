@@ -390,6 +390,29 @@ func cpuModel() string {
 	return "?"
 }
 
+// hugePages is the kernel's transparent huge page mode (the bracketed word
+// of /sys/kernel/mm/transparent_hugepage/enabled). It belongs with the
+// machine: under "madvise" or "never" a Go heap gets 4 KiB pages, and a
+// restore of a large state takes hundreds of thousands of page faults.
+func hugePages() string {
+	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil {
+		return "?"
+	}
+	return selectedMode(string(b))
+}
+
+// selectedMode returns the bracketed word of a sysfs choice line such as
+// "always [madvise] never".
+func selectedMode(line string) string {
+	_, rest, ok := strings.Cut(line, "[")
+	mode, _, ok2 := strings.Cut(rest, "]")
+	if !ok || !ok2 {
+		return "?"
+	}
+	return mode
+}
+
 func gitRev() string {
 	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	if err != nil {

@@ -173,7 +173,7 @@ func runSystems(o options, root, dir, bin, etcdBin string, client *http.Client) 
 
 func machine(etcdBin, iamdBin string) {
 	rep.header = []string{
-		fmt.Sprintf("machine: %d cores (GOMAXPROCS %d), %s RAM, %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), cpuModel()),
+		fmt.Sprintf("machine: %d cores (GOMAXPROCS %d), %s RAM, %s, transparent huge pages: %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), cpuModel(), hugePages()),
 		fmt.Sprintf("versions: %s, etcd %s, iamd %s", runtime.Version(), etcdVersion(etcdBin), gitRev()),
 	}
 	fmt.Printf("%s\n%s\n\n", rep.header[0], rep.header[1])

@@ -29,3 +29,17 @@ func TestParseStat(t *testing.T) {
 		t.Fatalf("this process: %+v", u)
 	}
 }
+
+func TestSelectedMode(t *testing.T) {
+	for line, want := range map[string]string{
+		"always [madvise] never\n": "madvise",
+		"[always] madvise never":   "always",
+		"always madvise [never]":   "never",
+		"always madvise never":     "?",
+		"":                         "?",
+	} {
+		if got := selectedMode(line); got != want {
+			t.Errorf("selectedMode(%q) = %q, want %q", line, got, want)
+		}
+	}
+}
