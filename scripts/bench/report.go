@@ -74,7 +74,7 @@ func (r *report) markdown() string {
 			}
 			b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 			for _, n := range row.notes {
-				notes = append(notes, fmt.Sprintf("%s, %s clients: %s", row.cells[0], row.cells[1], n))
+				notes = append(notes, fmt.Sprintf("%s, clients %s: %s", row.cells[0], row.cells[1], n))
 			}
 		}
 		if len(notes) > 0 {

@@ -28,7 +28,7 @@ func TestReportMarkdown(t *testing.T) {
 		"| phase | clients | ops/s | p50 | p99 | errors | vs etcd | vs no-op | srv CPU | load CPU |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
 		"| etcd put | 64 | 3953 | 14.34ms | 43.25ms | 0 |  |  | 310µs | 70µs |\n",
 		"| iam CreateUser/DeleteUser | 64 | 1796 | 32.42ms | 91.79ms | 0 | 0.45x |  | 833µs | 118µs |\n",
-		"* iam CreateUser/DeleteUser, 64 clients: entries/batch 17.1, leader apply mean 22.17ms\n",
+		"* iam CreateUser/DeleteUser, clients 64: entries/batch 17.1, leader apply mean 22.17ms\n",
 		"```text\nfailover: SIGKILL the leader\n  ratio iamd/etcd: 0.83x\n```\n",
 	}
 	for _, w := range want {
