@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,15 +33,17 @@ func TestParseStat(t *testing.T) {
 }
 
 func TestSelectedMode(t *testing.T) {
-	for line, want := range map[string]string{
-		"always [madvise] never\n": "madvise",
-		"[always] madvise never":   "always",
-		"always madvise [never]":   "never",
-		"always madvise never":     "?",
-		"":                         "?",
-	} {
-		if got := selectedMode(line); got != want {
-			t.Errorf("selectedMode(%q) = %q, want %q", line, got, want)
+	modes := []string{"always", "madvise", "never"}
+	for i, mode := range modes {
+		words := slices.Clone(modes)
+		words[i] = "[" + mode + "]"
+		if got := selectedMode(strings.Join(words, " ") + "\n"); got != mode {
+			t.Errorf("selectedMode(%q) = %q", words, got)
+		}
+	}
+	for _, bad := range []string{"always madvise never", "", "always [madvise"} {
+		if got := selectedMode(bad); got != "?" {
+			t.Errorf("selectedMode(%q) = %q, want ?", bad, got)
 		}
 	}
 }

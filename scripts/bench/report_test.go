@@ -70,25 +70,27 @@ func TestWriteDocReplacesItsBlock(t *testing.T) {
 // A document without a usable pair of markers is refused before a run,
 // and left as it was.
 func TestDocMarkersRequired(t *testing.T) {
-	for name, doc := range map[string]string{
-		"none":      "# Title\n",
-		"no end":    "<!-- bench:phases -->\n",
-		"reversed":  "<!-- /bench:phases -->\n<!-- bench:phases -->\n",
-		"twice":     "<!-- bench:phases -->\n<!-- /bench:phases -->\n<!-- bench:phases -->\n<!-- /bench:phases -->\n",
-		"wrong one": "<!-- bench:scale -->\n<!-- /bench:scale -->\n",
-	} {
+	begin, end := docMarkers("phases")
+	unusable := []string{
+		"# Title\n",        // no markers
+		begin + "\n",       // no end
+		end + "\n" + begin, // reversed
+		begin + end + begin + end,
+		"<!-- bench:scale -->\n<!-- /bench:scale -->\n", // another kind's
+	}
+	for _, doc := range unusable {
 		path := filepath.Join(t.TempDir(), "b.md")
 		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := checkDoc(path, "phases"); err == nil {
-			t.Errorf("%s: checkDoc accepted %q", name, doc)
+			t.Errorf("checkDoc accepted %q", doc)
 		}
 		if err := sampleReport().writeDoc(path, "phases"); err == nil {
-			t.Errorf("%s: writeDoc accepted %q", name, doc)
+			t.Errorf("writeDoc accepted %q", doc)
 		}
 		if got, _ := os.ReadFile(path); string(got) != doc {
-			t.Errorf("%s: document changed to %q", name, got)
+			t.Errorf("document %q changed to %q", doc, got)
 		}
 	}
 	if err := checkDoc(filepath.Join(t.TempDir(), "missing.md"), "phases"); err == nil {
