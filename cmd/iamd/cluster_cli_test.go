@@ -39,7 +39,7 @@ cluster {
 
 func (n *clusterNode) start(t *testing.T, bin string) {
 	t.Helper()
-	n.p = startServer(t, bin, "-config="+n.cfg, "-log-level=error")
+	n.p = startServer(t, bin, "-config="+n.cfg, "-log-level=debug")
 	waitHTTP(t, n.api)
 }
 
@@ -66,6 +66,17 @@ func TestClusterThroughTheCLI(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	nodes := []*clusterNode{newClusterNode(t, dir, "c1"), newClusterNode(t, dir, "c2"), newClusterNode(t, dir, "c3")}
+	// Registered before the servers start, so it runs after their
+	// cleanups have killed them and their output is complete.
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, n := range nodes {
+				if n.p != nil {
+					t.Logf("log of %s (its last start):\n%s", n.id, n.p.out)
+				}
+			}
+		}
+	})
 	for _, n := range nodes {
 		n.start(t, bin)
 	}
