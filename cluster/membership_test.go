@@ -137,6 +137,44 @@ func TestRemovePeerResetAndRejoin(t *testing.T) {
 	}
 }
 
+// Removing the leader itself, through a follower as an operator would: the
+// call returns, the two others carry on, and the old leader's addresses
+// leave the peer table with it. (A leader that removed itself directly
+// could leave the caller waiting for ever, and, no longer a member, could
+// not delete its own addresses.)
+func TestRemovePeerOfTheLeader(t *testing.T) {
+	nodes := threeNodes(t)
+	leader := leaderOf(nodes)
+	var others []*testNode
+	for _, n := range nodes {
+		if n != leader {
+			others = append(others, n)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := others[0].client(rootToken).Logical().Write("sys/storage/raft/remove-peer", map[string]any{"server_id": leader.id})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("remove-peer of the leader %s: %v", leader.id, err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("remove-peer of the leader %s did not return", leader.id)
+	}
+	want := []string{others[0].id, others[1].id}
+	if got := voters(t, others[1]); !slices.Equal(got, want) {
+		t.Fatalf("voters after removing the leader %s: %v", leader.id, got)
+	}
+	eventually(t, 5*time.Second, "the old leader to learn it was removed", func() bool { return removed(t, leader) })
+	for _, n := range others {
+		eventually(t, 5*time.Second, n.id+" to drop the old leader's addresses", func() bool { return n.node.State().Peer(leader.id) == nil })
+	}
+	createToken(t, others[1])
+}
+
 // A removed node whose Raft got the entry that removes it (the leader's
 // last send to it) but not the leader's notice no longer lists itself in
 // its own configuration; it must still find out by asking its peers. A node

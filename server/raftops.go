@@ -92,6 +92,9 @@ func (n *Node) RemovePeer(ctx context.Context, id string) error {
 	if len(cfg.Servers) == 1 {
 		return iamerr.New(iamerr.Invalid, "cannot remove %q: it is the only server of the cluster", id)
 	}
+	if id == n.id {
+		return n.removeSelfAsLeader(ctx, r, id)
+	}
 	apiAddr := ""
 	if p := n.State().Peer(id); p != nil {
 		apiAddr = p.APIAddr
@@ -108,6 +111,24 @@ func (n *Node) RemovePeer(ctx context.Context, id string) error {
 		n.log.Warn("peer removed from raft but its addresses remain", "id", id, "error", err)
 	}
 	return nil
+}
+
+// removeSelfAsLeader removes the leader itself. A hashicorp/raft leader
+// that removes itself shuts its Raft down as soon as the change commits,
+// and v1.7.3 can then leave the change's future unanswered (when its FSM
+// goroutine sees the shutdown before the committed entry): the caller
+// would wait for ever. So the leader hands leadership over first, and the
+// new leader removes this node as it removes any follower, deleting its
+// addresses too, which this node could not once it is no longer a member.
+func (n *Node) removeSelfAsLeader(ctx context.Context, r *raft.Raft, id string) error {
+	if err := r.LeadershipTransfer().Error(); err != nil {
+		return iamerr.New(iamerr.Unavailable, "cannot remove %q, the leader: handing leadership over failed: %v", id, err)
+	}
+	m := n.getMembership()
+	if m == nil {
+		return iamerr.New(iamerr.Unavailable, "no active iamd node found")
+	}
+	return m.ForwardRemovePeer(ctx, id)
 }
 
 // RegisterPeer records a member's addresses in the replicated state, so
