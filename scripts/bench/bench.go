@@ -183,8 +183,9 @@ func (b *bench) runPhases() {
 			if no, ok := got["iamd no-op"]; ok && r.noop && no.opsPerSec() > 0 {
 				vsNoop = fmt.Sprintf("%.2fx", res.opsPerSec()/no.opsPerSec())
 			}
-			fmt.Printf("%-28s %7d %10.0f %9s %9s %7d %9s %9s %9s %9s\n", r.name, n, res.opsPerSec(), fmtDur(res.p50), fmtDur(res.p99), res.errs, vsRef, vsNoop, srvCPU, selfCPU)
-			rep.addRow(r.name, fmt.Sprint(n), fmt.Sprintf("%.0f", res.opsPerSec()), fmtDur(res.p50), fmtDur(res.p99), fmt.Sprint(res.errs), vsRef, vsNoop, srvCPU, selfCPU)
+			cells := []any{r.name, fmt.Sprint(n), fmt.Sprintf("%.0f", res.opsPerSec()), fmtDur(res.p50), fmtDur(res.p99), fmt.Sprint(res.errs), vsRef, vsNoop, srvCPU, selfCPU}
+			fmt.Printf("%-28s %7s %10s %9s %9s %7s %9s %9s %9s %9s\n", cells...)
+			rep.addRow(cells...)
 			if note != "" {
 				fmt.Printf("    %s\n", note)
 				rep.addNote(note)

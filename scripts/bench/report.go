@@ -46,7 +46,14 @@ func (r *report) printf(format string, args ...any) {
 	r.text = append(r.text, strings.TrimRight(s, "\n"))
 }
 
-func (r *report) addRow(cells ...string) { r.rows = append(r.rows, reportRow{cells: cells}) }
+// addRow keeps one row of the phase table, the cells as printed.
+func (r *report) addRow(cells ...any) {
+	row := reportRow{cells: make([]string, len(cells))}
+	for i, c := range cells {
+		row.cells[i] = fmt.Sprint(c)
+	}
+	r.rows = append(r.rows, row)
+}
 
 // addNote attaches a note to the last row.
 func (r *report) addNote(note string) {
