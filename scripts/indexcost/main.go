@@ -14,7 +14,14 @@
 // snapshot. The B-trees are measured second, with memdb's state still
 // live, so their collections mark more: a bias against them, not for.
 //
+// It also reports the minor page faults of each build and the process's
+// peak RSS after it. A restore's faults are what make a fresh node's join
+// slow on a VM (docs/benchmarks.md, "Tenth session"); compare them with
+// -store=memdb and -store=btree in separate processes, since a second
+// build reuses pages the first one's garbage freed.
+//
 //	go run ./scripts/indexcost -users=1000000 -batch=16
+//	go run ./scripts/indexcost -users=1000000 -store=btree
 package main
 
 import (
@@ -25,6 +32,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/btree"
@@ -41,25 +49,54 @@ func main() {
 	writes := flag.Int("writes", 32_000, "users (with one key each) added by write transactions")
 	batch := flag.Int("batch", 1, "users added per write transaction (fsm commits a Raft batch in one)")
 	flag.IntVar(&degree, "degree", degree, "B-tree degree (nodes hold up to 2*degree-1 entries)")
+	only := flag.String("store", "both", "which stores to measure: both, memdb or btree")
 	flag.Parse()
+	var stores []store
+	for _, s := range []store{newMemdbStore(), newBtreeStore()} {
+		if *only == "both" || *only == s.name() {
+			stores = append(stores, s)
+		}
+	}
+	if len(stores) == 0 {
+		fmt.Fprintf(os.Stderr, "indexcost: -store=%s: want both, memdb or btree\n", *only)
+		os.Exit(2)
+	}
 
 	base := benchmem.LiveHeap()
 	us, ks := rows(*users)
 	rowHeap := benchmem.LiveHeap() - base
 	fmt.Printf("rows: %d users with one key: %.0f B per user\n", *users, float64(rowHeap)/float64(*users))
-	fmt.Printf("%-8s %12s %10s %12s %16s %16s\n", "store", "index B/user", "build", "lookup", "write (per user)", "allocs (per user)")
-	for _, s := range []store{newMemdbStore(), newBtreeStore()} {
+	fmt.Printf("%-8s %12s %10s %12s %12s %12s %16s %16s\n", "store", "index B/user", "build", "build faults", "peak RSS",
+		"lookup", "write (per user)", "allocs (per user)")
+	for _, s := range stores {
 		before := benchmem.LiveHeap()
+		faults := minorFaults()
 		start := time.Now()
 		s.build(us, ks)
 		build := time.Since(start)
+		faults = minorFaults() - faults
+		peak := peakRSS()
 		heap := benchmem.LiveHeap() - before
 		lookup := timeLookups(s, ks, *lookups)
 		write, allocs := timeWrites(s, *users, *writes, *batch)
-		fmt.Printf("%-8s %12.0f %10s %12s %16s %16.0f\n", s.name(), float64(heap)/float64(*users),
-			build.Round(time.Millisecond), lookup, write, allocs)
+		fmt.Printf("%-8s %12.0f %10s %12d %9.0f MiB %12s %16s %16.0f\n", s.name(), float64(heap)/float64(*users),
+			build.Round(time.Millisecond), faults, float64(peak)/(1<<20), lookup, write, allocs)
 		runtime.KeepAlive(s)
 	}
+}
+
+// minorFaults is the number of minor page faults this process has taken.
+func minorFaults() int64 {
+	var ru syscall.Rusage
+	must(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return ru.Minflt
+}
+
+// peakRSS is this process's largest resident set so far, in bytes.
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	must(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return ru.Maxrss << 10 // Linux reports KiB
 }
 
 // store is one way of indexing the two tables.
