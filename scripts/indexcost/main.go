@@ -15,8 +15,11 @@
 // live, so their collections mark more: a bias against them, not for.
 //
 // It also reports the minor page faults of each build and the process's
-// peak RSS after it. A restore's faults are what make a fresh node's join
-// slow on a VM (docs/benchmarks.md, "Tenth session"); compare them with
+// peak RSS after it, and the faults per user of the writes. A restore's
+// faults are what make a fresh node's join slow on a VM
+// (docs/benchmarks.md, "Tenth session"), and they decide the writes'
+// time too: writes into a heap that must grow cost two to three times
+// those that reuse pages the build's garbage freed. Compare stores with
 // -store=memdb and -store=btree in separate processes, since a second
 // build reuses pages the first one's garbage freed.
 //
@@ -66,8 +69,8 @@ func main() {
 	us, ks := rows(*users)
 	rowHeap := benchmem.LiveHeap() - base
 	fmt.Printf("rows: %d users with one key: %.0f B per user\n", *users, float64(rowHeap)/float64(*users))
-	fmt.Printf("%-8s %12s %10s %12s %12s %12s %16s %16s\n", "store", "index B/user", "build", "build faults", "peak RSS",
-		"lookup", "write (per user)", "allocs (per user)")
+	fmt.Printf("%-8s %12s %10s %12s %12s %12s %16s %16s %12s\n", "store", "index B/user", "build", "build faults", "peak RSS",
+		"lookup", "write (per user)", "allocs (per user)", "faults/user")
 	for _, s := range stores {
 		before := benchmem.LiveHeap()
 		faults := minorFaults()
@@ -78,9 +81,12 @@ func main() {
 		peak := peakRSS()
 		heap := benchmem.LiveHeap() - before
 		lookup := timeLookups(s, ks, *lookups)
+		writeFaults := minorFaults()
 		write, allocs := timeWrites(s, *users, *writes, *batch)
-		fmt.Printf("%-8s %12.0f %10s %12d %9.0f MiB %12s %16s %16.0f\n", s.name(), float64(heap)/float64(*users),
-			build.Round(time.Millisecond), faults, float64(peak)/(1<<20), lookup, write, allocs)
+		writeFaults = minorFaults() - writeFaults
+		fmt.Printf("%-8s %12.0f %10s %12d %9.0f MiB %12s %16s %16.0f %12.2f\n", s.name(), float64(heap)/float64(*users),
+			build.Round(time.Millisecond), faults, float64(peak)/(1<<20), lookup, write, allocs,
+			float64(writeFaults)/float64(*writes))
 		runtime.KeepAlive(s)
 	}
 }
