@@ -21,10 +21,12 @@
 // time too: writes into a heap that must grow cost two to three times
 // those that reuse pages the build's garbage freed. Compare stores with
 // -store=memdb and -store=btree in separate processes, since a second
-// build reuses pages the first one's garbage freed.
+// build reuses pages the first one's garbage freed, and compare their
+// writes over a long -writes, which takes both heaps through several
+// collections.
 //
 //	go run ./scripts/indexcost -users=1000000 -batch=16
-//	go run ./scripts/indexcost -users=1000000 -store=btree
+//	go run ./scripts/indexcost -users=1000000 -batch=16 -writes=256000 -store=btree
 package main
 
 import (
