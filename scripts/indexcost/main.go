@@ -19,11 +19,10 @@
 // faults are what make a fresh node's join slow on a VM
 // (docs/benchmarks.md, "Tenth session"), and they decide the writes'
 // time too: writes into a heap that must grow cost two to three times
-// those that reuse pages the build's garbage freed. Compare stores with
-// -store=memdb and -store=btree in separate processes, since a second
-// build reuses pages the first one's garbage freed, and compare their
-// writes over a long -writes, which takes both heaps through several
-// collections.
+// those that reuse freed pages. So compare the stores with -store=memdb
+// and -store=btree in separate processes (a second build reuses pages the
+// first one's garbage freed), and their writes over a long -writes, which
+// takes both heaps through several collections.
 //
 //	go run ./scripts/indexcost -users=1000000 -batch=16
 //	go run ./scripts/indexcost -users=1000000 -batch=16 -writes=256000 -store=btree
@@ -71,40 +70,33 @@ func main() {
 	us, ks := rows(*users)
 	rowHeap := benchmem.LiveHeap() - base
 	fmt.Printf("rows: %d users with one key: %.0f B per user\n", *users, float64(rowHeap)/float64(*users))
-	fmt.Printf("%-8s %12s %10s %12s %12s %12s %16s %16s %12s\n", "store", "index B/user", "build", "build faults", "peak RSS",
-		"lookup", "write (per user)", "allocs (per user)", "faults/user")
+	fmt.Printf("%-8s %12s %10s %12s %12s %12s %16s %16s %18s\n", "store", "index B/user", "build", "build faults", "peak RSS",
+		"lookup", "write (per user)", "allocs (per user)", "write faults/user")
 	for _, s := range stores {
 		before := benchmem.LiveHeap()
-		faults := minorFaults()
+		u0 := usage()
 		start := time.Now()
 		s.build(us, ks)
 		build := time.Since(start)
-		faults = minorFaults() - faults
-		peak := peakRSS()
+		u1 := usage()
 		heap := benchmem.LiveHeap() - before
 		lookup := timeLookups(s, ks, *lookups)
-		writeFaults := minorFaults()
+		u2 := usage()
 		write, allocs := timeWrites(s, *users, *writes, *batch)
-		writeFaults = minorFaults() - writeFaults
-		fmt.Printf("%-8s %12.0f %10s %12d %9.0f MiB %12s %16s %16.0f %12.2f\n", s.name(), float64(heap)/float64(*users),
-			build.Round(time.Millisecond), faults, float64(peak)/(1<<20), lookup, write, allocs,
-			float64(writeFaults)/float64(*writes))
+		u3 := usage()
+		fmt.Printf("%-8s %12.0f %10s %12d %9.0f MiB %12s %16s %16.0f %18.2f\n", s.name(), float64(heap)/float64(*users),
+			build.Round(time.Millisecond), u1.Minflt-u0.Minflt, float64(u1.Maxrss)/1024, lookup, write, allocs,
+			float64(u3.Minflt-u2.Minflt)/float64(*writes))
 		runtime.KeepAlive(s)
 	}
 }
 
-// minorFaults is the number of minor page faults this process has taken.
-func minorFaults() int64 {
+// usage is this process's resource use so far: Minflt counts its minor
+// page faults, Maxrss its peak resident set in KiB (on Linux).
+func usage() syscall.Rusage {
 	var ru syscall.Rusage
 	must(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
-	return ru.Minflt
-}
-
-// peakRSS is this process's largest resident set so far, in bytes.
-func peakRSS() int64 {
-	var ru syscall.Rusage
-	must(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
-	return ru.Maxrss << 10 // Linux reports KiB
+	return ru
 }
 
 // store is one way of indexing the two tables.
