@@ -69,11 +69,7 @@ func (n *Node) RemovePeer(ctx context.Context, id string) error {
 		return err
 	}
 	if r.State() != raft.Leader {
-		m := n.getMembership()
-		if m == nil {
-			return iamerr.New(iamerr.Unavailable, "no active iamd node found")
-		}
-		return m.ForwardRemovePeer(ctx, id)
+		return n.forwardRemovePeer(ctx, id)
 	}
 	cfg, err := n.RaftConfiguration()
 	if err != nil {
@@ -124,6 +120,11 @@ func (n *Node) removeSelfAsLeader(ctx context.Context, r *raft.Raft, id string) 
 	if err := r.LeadershipTransfer().Error(); err != nil {
 		return iamerr.New(iamerr.Unavailable, "cannot remove %q, the leader: handing leadership over failed: %v", id, err)
 	}
+	return n.forwardRemovePeer(ctx, id)
+}
+
+// forwardRemovePeer asks the leader to remove id.
+func (n *Node) forwardRemovePeer(ctx context.Context, id string) error {
 	m := n.getMembership()
 	if m == nil {
 		return iamerr.New(iamerr.Unavailable, "no active iamd node found")
