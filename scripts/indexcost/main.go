@@ -14,8 +14,10 @@
 // snapshot. The B-trees are measured second, with memdb's state still
 // live, so their collections mark more: a bias against them, not for.
 //
-// It also reports the minor page faults of each build and the process's
-// peak RSS after it, and the faults per user of the writes. A restore's
+// It also reports what a full collection costs with each store's indexes
+// live (a node at a million users runs one every couple of minutes under
+// reads, and its marking competes with the reads for the CPU), the minor
+// page faults of each build and the process's peak RSS after it, and the faults per user of the writes. A restore's
 // faults are what make a fresh node's join slow on a VM
 // (docs/benchmarks.md, "Tenth session"), and they decide the writes'
 // time too: writes into a heap that must grow cost two to three times
@@ -34,6 +36,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -69,9 +72,11 @@ func main() {
 	base := benchmem.LiveHeap()
 	us, ks := rows(*users)
 	rowHeap := benchmem.LiveHeap() - base
-	fmt.Printf("rows: %d users with one key: %.0f B per user\n", *users, float64(rowHeap)/float64(*users))
-	fmt.Printf("%-8s %12s %10s %12s %12s %12s %16s %16s %18s\n", "store", "index B/user", "build", "build faults", "peak RSS",
-		"lookup", "write (per user)", "allocs (per user)", "write faults/user")
+	gcWall, gcCPU := collection()
+	fmt.Printf("rows: %d users with one key: %.0f B per user; a full collection with only the rows live: %s (%s of CPU)\n",
+		*users, float64(rowHeap)/float64(*users), gcWall, gcCPU)
+	fmt.Printf("%-8s %12s %10s %12s %12s %18s %12s %16s %16s %18s\n", "store", "index B/user", "build", "build faults", "peak RSS",
+		"collection (CPU)", "lookup", "write (per user)", "allocs (per user)", "write faults/user")
 	for _, s := range stores {
 		before := benchmem.LiveHeap()
 		u0 := usage()
@@ -80,12 +85,14 @@ func main() {
 		build := time.Since(start)
 		u1 := usage()
 		heap := benchmem.LiveHeap() - before
+		gcWall, gcCPU := collection()
 		lookup := timeLookups(s, ks, *lookups)
 		u2 := usage()
 		write, allocs := timeWrites(s, *users, *writes, *batch)
 		u3 := usage()
-		fmt.Printf("%-8s %12.0f %10s %12d %9.0f MiB %12s %16s %16.0f %18.2f\n", s.name(), float64(heap)/float64(*users),
-			build.Round(time.Millisecond), u1.Minflt-u0.Minflt, float64(u1.Maxrss)/1024, lookup, write, allocs,
+		fmt.Printf("%-8s %12.0f %10s %12d %9.0f MiB %18s %12s %16s %16.0f %18.2f\n", s.name(), float64(heap)/float64(*users),
+			build.Round(time.Millisecond), u1.Minflt-u0.Minflt, float64(u1.Maxrss)/1024,
+			fmt.Sprintf("%s (%s)", gcWall, gcCPU), lookup, write, allocs,
 			float64(u3.Minflt-u2.Minflt)/float64(*writes))
 		runtime.KeepAlive(s)
 	}
@@ -97,6 +104,26 @@ func usage() syscall.Rusage {
 	var ru syscall.Rusage
 	must(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
 	return ru
+}
+
+// collection forces three full collections with everything built so far
+// live and returns the median one's wall time and CPU time (user + system,
+// all threads): what marking this heap costs each cycle.
+func collection() (wall, cpu time.Duration) {
+	var walls, cpus []time.Duration
+	for range 3 {
+		u0, t0 := usage(), time.Now()
+		runtime.GC()
+		walls = append(walls, time.Since(t0))
+		cpus = append(cpus, cpuTime(usage())-cpuTime(u0))
+	}
+	slices.Sort(walls)
+	slices.Sort(cpus)
+	return walls[1].Round(time.Millisecond), cpus[1].Round(time.Millisecond)
+}
+
+func cpuTime(ru syscall.Rusage) time.Duration {
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // store is one way of indexing the two tables.
