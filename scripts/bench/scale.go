@@ -234,6 +234,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		restoreCLI                time.Duration // until the leader has installed it
 		fsmRestore                []string      // each node's FSM restore time, the leader's first
 		read                      result
+		collections               []string // each node's completed GC cycles during the reads
 		rss                       []int64
 		archiveSize               int64
 	}
@@ -291,7 +292,11 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 			sb := &bench{o: o, ic: ic, dir: dir}
 			stopProfile = sb.profileLeader(fmt.Sprintf("scale %d", n))
 		}
+		gcBefore := gcCycles(ic)
 		s.read = closedLoop(64, o.duration, selfGetUser(ic, signer, n))
+		for i, after := range gcCycles(ic) {
+			s.collections = append(s.collections, fmt.Sprintf("%s %s", ic.nodes[i].id, cycleDelta(gcBefore[i], after)))
+		}
 		if stopProfile != nil {
 			stopProfile()
 		}
@@ -317,6 +322,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 			rep.printf("    first error: %.200v\n", s.read.firstErr)
 		}
 		rep.printf("    FSM restore per node: %s\n", strings.Join(s.fsmRestore, ", "))
+		rep.printf("    collections during the reads: %s\n", strings.Join(s.collections, ", "))
 	}
 	if len(stages) == 2 && stages[0].read.p99 > 0 {
 		rep.printf("p99 at %d users / p99 at %d: %.2fx\n", stages[1].users, stages[0].users, float64(stages[1].read.p99)/float64(stages[0].read.p99))

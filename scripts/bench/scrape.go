@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -43,6 +44,31 @@ func scrapeNode(ic *iamdCluster, n *iamdNode, names ...string) map[string]float6
 		}
 	}
 	return out
+}
+
+// gcCycles is each node's count of completed GC cycles (NaN where the
+// node did not answer). A cycle at a million users marks a heap of over
+// 2 GB for seconds of CPU; a read window that holds none shows reads
+// without that cost, so the scale phase says how many each window held.
+func gcCycles(ic *iamdCluster) []float64 {
+	const m = "go_gc_duration_seconds_count"
+	var out []float64
+	for _, n := range ic.nodes {
+		v, ok := scrapeNode(ic, n, m)[m]
+		if !ok {
+			v = math.NaN()
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// cycleDelta formats the cycles between two counts, "?" if either is missing.
+func cycleDelta(before, after float64) string {
+	if math.IsNaN(before) || math.IsNaN(after) {
+		return "?"
+	}
+	return strconv.FormatFloat(after-before, 'f', 0, 64)
 }
 
 // lastRestore is how long n's FSM took to restore its last snapshot
