@@ -39,6 +39,7 @@ type options struct {
 	leaderOnly     bool
 	signPerRequest bool
 	doc            string
+	collectFirst   bool
 }
 
 func main() {
@@ -59,6 +60,7 @@ func main() {
 	flag.BoolVar(&o.leaderOnly, "leader-only", false, "send every iamd request to the leader (shows what forwarding costs)")
 	flag.BoolVar(&o.signPerRequest, "sign-per-request", false, "sign each signed-read GetUser during the run instead of sending a pool of requests signed just before it")
 	flag.StringVar(&o.doc, "doc", "", "write the results into this Markdown file, between its <!-- bench:phases --> and <!-- /bench:phases --> lines (bench:scale with -scale)")
+	flag.BoolVar(&o.collectFirst, "collect-first", false, "scale phase: run a full collection on every node just before each read window, so that a window shorter than the Go runtime's periodic collection (every 2 minutes) holds none")
 	serverEnv := flag.String("server-env", "", "space-separated VAR=value added to the iamd and etcd processes' environment (e.g. GOGC=400)")
 	flag.Parse()
 	procEnv = strings.Fields(*serverEnv)

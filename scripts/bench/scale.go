@@ -235,6 +235,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		fsmRestore                []string      // each node's FSM restore time, the leader's first
 		read                      result
 		collections               []string // each node's completed GC cycles during the reads
+		nodeUse                   []string // each node's CPU and minor page faults during the reads
 		rss                       []int64
 		archiveSize               int64
 	}
@@ -292,10 +293,20 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 			sb := &bench{o: o, ic: ic, dir: dir}
 			stopProfile = sb.profileLeader(fmt.Sprintf("scale %d", n))
 		}
+		if o.collectFirst {
+			collectNow(ic)
+		}
 		gcBefore := gcCycles(ic)
+		var usedBefore []usage
+		for _, node := range ic.nodes {
+			usedBefore = append(usedBefore, node.proc.usage())
+		}
 		s.read = closedLoop(64, o.duration, selfGetUser(ic, signer, n))
 		for i, after := range gcCycles(ic) {
 			s.collections = append(s.collections, fmt.Sprintf("%s %s", ic.nodes[i].id, cycleDelta(gcBefore[i], after)))
+			used := ic.nodes[i].proc.usage()
+			s.nodeUse = append(s.nodeUse, fmt.Sprintf("%s %s user + %s system, %d faults", ic.nodes[i].id,
+				fmtDur(used.user-usedBefore[i].user), fmtDur(used.system-usedBefore[i].system), used.minorFaults-usedBefore[i].minorFaults))
 		}
 		if stopProfile != nil {
 			stopProfile()
@@ -323,6 +334,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		}
 		rep.printf("    FSM restore per node: %s\n", strings.Join(s.fsmRestore, ", "))
 		rep.printf("    collections during the reads: %s\n", strings.Join(s.collections, ", "))
+		rep.printf("    CPU and minor page faults during the reads: %s\n", strings.Join(s.nodeUse, "; "))
 	}
 	if len(stages) == 2 && stages[0].read.p99 > 0 {
 		rep.printf("p99 at %d users / p99 at %d: %.2fx\n", stages[1].users, stages[0].users, float64(stages[1].read.p99)/float64(stages[0].read.p99))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -61,6 +62,21 @@ func gcCycles(ic *iamdCluster) []float64 {
 		out = append(out, v)
 	}
 	return out
+}
+
+// collectNow runs a full collection on each node in turn, through the heap
+// profile's gc=1 (net/http/pprof calls runtime.GC before it writes the
+// profile). With GOGC raised, a read window that starts on a fresh heap
+// and lasts under the runtime's 2-minute periodic collection holds none.
+func collectNow(ic *iamdCluster) {
+	for _, n := range ic.nodes {
+		req, _ := http.NewRequest(http.MethodGet, n.api+"/v1/sys/pprof/heap?gc=1", nil)
+		req.Header.Set("X-Vault-Token", ic.token)
+		if resp, err := ic.http.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
 }
 
 // cycleDelta formats the cycles between two counts, "?" if either is missing.
