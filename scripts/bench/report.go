@@ -101,12 +101,34 @@ func docMarkers(kind string) (begin, end string) {
 	return "<!-- bench:" + kind + " -->", "<!-- /bench:" + kind + " -->"
 }
 
+// markerLine returns the offset of the first line of doc that is marker
+// alone, and how many such lines there are. Prose that quotes a marker
+// inside a line is not one.
+func markerLine(doc []byte, marker string) (offset, count int) {
+	offset = -1
+	for start := 0; start < len(doc); {
+		line := doc[start:]
+		if k := bytes.IndexByte(line, '\n'); k >= 0 {
+			line = line[:k]
+		}
+		if string(bytes.TrimRight(line, " \r")) == marker {
+			if count == 0 {
+				offset = start
+			}
+			count++
+		}
+		start += len(line) + 1
+	}
+	return offset, count
+}
+
 // replaceBlock returns doc with what lies between kind's markers replaced
 // by body; it fails when the markers are missing, repeated or out of order.
 func replaceBlock(doc []byte, kind, body string) ([]byte, error) {
 	begin, end := docMarkers(kind)
-	i, j := bytes.Index(doc, []byte(begin)), bytes.Index(doc, []byte(end))
-	if i < 0 || j < i || bytes.Count(doc, []byte(begin)) != 1 || bytes.Count(doc, []byte(end)) != 1 {
+	i, beginLines := markerLine(doc, begin)
+	j, endLines := markerLine(doc, end)
+	if beginLines != 1 || endLines != 1 || j < i {
 		return nil, fmt.Errorf("the document needs one %s line and, after it, one %s line", begin, end)
 	}
 	var out bytes.Buffer

@@ -47,7 +47,7 @@ func TestReportMarkdown(t *testing.T) {
 // it, and can run again over its own output.
 func TestWriteDocReplacesItsBlock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.md")
-	doc := "# Title\n\nbefore\n<!-- bench:phases -->\nold table\n<!-- /bench:phases -->\nbetween\n<!-- bench:scale -->\nold scale\n<!-- /bench:scale -->\nafter\n"
+	doc := "# Title\n\nprose quoting `<!-- bench:phases -->` and `<!-- /bench:phases -->`\nbefore\n<!-- bench:phases -->\nold table\n<!-- /bench:phases -->\nbetween\n<!-- bench:scale -->\nold scale\n<!-- /bench:scale -->\nafter\n"
 	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestWriteDocReplacesItsBlock(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := os.ReadFile(path)
-		want := "# Title\n\nbefore\n<!-- bench:phases -->\n" + r.markdown() + "<!-- /bench:phases -->\nbetween\n<!-- bench:scale -->\nold scale\n<!-- /bench:scale -->\nafter\n"
+		want := "# Title\n\nprose quoting `<!-- bench:phases -->` and `<!-- /bench:phases -->`\nbefore\n<!-- bench:phases -->\n" + r.markdown() + "<!-- /bench:phases -->\nbetween\n<!-- bench:scale -->\nold scale\n<!-- /bench:scale -->\nafter\n"
 		if string(got) != want {
 			t.Fatalf("document after writeDoc:\n%s\nwant:\n%s", got, want)
 		}
@@ -76,7 +76,8 @@ func TestDocMarkersRequired(t *testing.T) {
 		begin + "\n",       // no end
 		end + "\n" + begin, // reversed
 		begin + end + begin + end,
-		"<!-- bench:scale -->\n<!-- /bench:scale -->\n", // another kind's
+		begin + "\n" + end + "\n" + begin + "\n" + end + "\n", // two blocks
+		"<!-- bench:scale -->\n<!-- /bench:scale -->\n",       // another kind's
 	}
 	for _, doc := range unusable {
 		path := filepath.Join(t.TempDir(), "b.md")
