@@ -18,6 +18,7 @@ var auditSkip = map[CommandType]bool{
 	CmdUseToken:           true,
 	CmdTidyTokens:         true,
 	CmdRecordKeyUse:       true,
+	CmdRecordKeyUseGroups: true,
 	CmdTouchLoginSessions: true,
 	CmdAuditEvent:         true, // writes its own entry
 }

@@ -140,6 +140,13 @@ func (t *txn) keyUse(id string) (KeyUse, bool) {
 	return t.uses.get(id)
 }
 
+// expectKeyUses sizes the transaction's pending uses for n more.
+func (t *txn) expectKeyUses(n int) {
+	if t.pendingUses == nil {
+		t.pendingUses = make(map[string]*KeyUse, n)
+	}
+}
+
 // setKeyUse records id's last use, for when the transaction commits.
 func (t *txn) setKeyUse(id string, u KeyUse) {
 	if t.pendingUses == nil {

@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -127,4 +128,96 @@ func TestKeyUseTableFreeze(t *testing.T) {
 	if _, ok := frozen.get("b" + strings.Repeat("x", 1)); !ok {
 		t.Error("a use dropped after the freeze went from the frozen table")
 	}
+}
+
+// RecordKeyUseGroups carries uses grouped by second, service and region,
+// applies them as RecordKeyUse does (newer only, existing keys only), and
+// mixes with RecordKeyUse entries still in a log.
+func TestRecordKeyUseGroups(t *testing.T) {
+	const acct = "123456789012"
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	use := func(sec int, service string) KeyUse {
+		return KeyUse{Time: at.Add(time.Duration(sec) * time.Second), Service: service, Region: "us-east-1"}
+	}
+
+	var cmd RecordKeyUseGroups
+	cmd.Add("AKIAONE", use(10, "iam"))
+	cmd.Add("AKIATWO", use(10, "iam"))
+	cmd.Add("AKIAGONE", use(10, "iam"))
+	cmd.Add("AKIAROOT", use(10, "sts"))
+	if len(cmd.Groups) != 2 || len(cmd.Groups[0].Keys) != 3 || cmd.Groups[1].Keys[0] != "AKIAROOT" || cmd.Len() != 4 {
+		t.Fatalf("groups: %+v", cmd.Groups)
+	}
+
+	f := New()
+	seed(t, f) // root key AKIAROOT
+	index := uint64(10)
+	must := func(ct CommandType, cmd any) {
+		t.Helper()
+		index++
+		if res := applyCmd(t, f, index, ct, cmd); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	must(CmdCreateUser, CreateUser{User: IAMUser{AccountID: acct, UserID: "AIDAALICE", UserName: "alice", Path: "/", CreateDate: at}})
+	for _, id := range []string{"AKIAONE", "AKIATWO"} {
+		must(CmdCreateAccessKey, CreateAccessKey{Key: AccessKey{AccessKeyID: id, AccountID: acct, UserID: "AIDAALICE",
+			UserName: "alice", Status: "Active", CreateDate: at, SecretCiphertext: []byte{1}}})
+	}
+	check := func(what string, want map[string]string) {
+		t.Helper()
+		st := f.State()
+		for id, w := range want {
+			got := "none"
+			if u := st.KeyLastUsed(id); u != nil {
+				got = u.Time.Sub(at).String() + " " + u.Service
+			}
+			if got != w {
+				t.Errorf("%s: key %s last used %s, want %s", what, id, got, w)
+			}
+		}
+	}
+
+	must(CmdRecordKeyUseGroups, cmd)
+	check("grouped first uses", map[string]string{"AKIAONE": "10s iam", "AKIATWO": "10s iam", "AKIAGONE": "none", "AKIAROOT": "10s sts"})
+
+	var older, newer RecordKeyUseGroups
+	older.Add("AKIAONE", use(5, "s3"))
+	newer.Add("AKIATWO", use(20, "s3"))
+	must(CmdRecordKeyUseGroups, older)
+	must(CmdRecordKeyUse, RecordKeyUse{Uses: map[string]KeyUse{"AKIAONE": use(15, "iam")}}) // an entry of the old command
+	must(CmdRecordKeyUseGroups, newer)
+	check("older, then newer", map[string]string{"AKIAONE": "15s iam", "AKIATWO": "20s s3"})
+
+	must(CmdDeleteAccessKey, DeleteAccessKey{AccountID: acct, UserID: "AIDAALICE", AccessKeyID: "AKIATWO"})
+	var late RecordKeyUseGroups
+	late.Add("AKIATWO", use(30, "iam"))
+	must(CmdRecordKeyUseGroups, late)
+	check("a deleted key's late use", map[string]string{"AKIATWO": "none"})
+}
+
+// A flush's entry is several times smaller grouped: 512 uses spread over
+// a minute, with key IDs of the usual 20 characters.
+func TestRecordKeyUseGroupsSmaller(t *testing.T) {
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	byKey := RecordKeyUse{Uses: map[string]KeyUse{}}
+	var grouped RecordKeyUseGroups
+	for i := range 512 {
+		id := fmt.Sprintf("AKIA%016d", i)
+		u := KeyUse{Time: at.Add(time.Duration(i%60) * time.Second), Service: "iam", Region: "us-east-1"}
+		byKey.Uses[id] = u
+		grouped.Add(id, u)
+	}
+	a, err := Encode(CmdRecordKeyUse, byKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Encode(CmdRecordKeyUseGroups, grouped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b)*2 > len(a) {
+		t.Errorf("grouped entry %d bytes, by key %d: want under half", len(b), len(a))
+	}
+	t.Logf("512 uses: %d bytes by key, %d grouped", len(a), len(b))
 }

@@ -29,7 +29,7 @@ func BenchmarkRecordKeyUse(b *testing.B) {
 	for _, perEntry := range []int{65536, 1024, 512, 256} {
 		b.Run(fmt.Sprintf("uses-per-entry=%d", perEntry), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				now = now.Add(time.Second) // every use newer than the stored one
+				now = now.Add(time.Minute) // every use newer than the stored one
 				var longest, applied time.Duration
 				for start := 0; start < keys; start += perEntry {
 					keys := make([]int, 0, perEntry)
@@ -37,7 +37,7 @@ func BenchmarkRecordKeyUse(b *testing.B) {
 						keys = append(keys, k)
 					}
 					idx++
-					entry := keyUseEntry(b, idx, now, keys)
+					entry := keyUseEntry(b, idx, now, keys, true)
 					t0 := time.Now()
 					if res := f.Apply(entry).(*Result); res.Err != nil {
 						b.Fatal(res.Err)
@@ -57,7 +57,10 @@ func BenchmarkRecordKeyUse(b *testing.B) {
 // at random among 262,144 users' keys, in entries of server.KeyUsesPerEntry
 // handed to ApplyBatch eight at a time as Raft does under load: what a
 // flush costs every node when each read signs with a different key (the
-// scale benchmark's reads). apply-us/use counts ApplyBatch alone.
+// scale benchmark's reads). The uses spread over the minute before each
+// round, as a flush's do. apply-us/use counts ApplyBatch alone (decoding
+// included), entry-B/use the log entries' bytes; by-key is the
+// RecordKeyUse entries nodes wrote before RecordKeyUseGroups.
 //
 //	go test ./fsm -run '^$' -bench RecordKeyUseLargeState -benchtime 3x
 func BenchmarkRecordKeyUseLargeState(b *testing.B) {
@@ -66,40 +69,63 @@ func BenchmarkRecordKeyUseLargeState(b *testing.B) {
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	idx := f.AppliedIndex()
 	rng := rand.New(rand.NewPCG(1, 2))
-	var applying time.Duration
-	for i := 0; i < b.N; i++ {
-		now = now.Add(time.Second) // every use newer than the stored one
-		var batch []*raft.Log
-		for start := 0; start < used; start += perEntry {
-			picked := map[int]bool{}
-			for len(picked) < perEntry {
-				picked[rng.IntN(users)] = true
-			}
-			idx++
-			batch = append(batch, keyUseEntry(b, idx, now, slices.Collect(maps.Keys(picked))))
-			if len(batch) == perBatch {
-				t0 := time.Now()
-				for _, res := range f.ApplyBatch(batch) {
-					if err := res.(*Result).Err; err != nil {
-						b.Fatal(err)
+	for _, grouped := range []bool{false, true} {
+		name := "by-key"
+		if grouped {
+			name = "grouped"
+		}
+		b.Run(name, func(b *testing.B) {
+			var applying time.Duration
+			var bytes int
+			for i := 0; i < b.N; i++ {
+				now = now.Add(time.Minute) // every use newer than the stored one
+				var batch []*raft.Log
+				for start := 0; start < used; start += perEntry {
+					picked := map[int]bool{}
+					for len(picked) < perEntry {
+						picked[rng.IntN(users)] = true
+					}
+					idx++
+					entry := keyUseEntry(b, idx, now, slices.Collect(maps.Keys(picked)), grouped)
+					bytes += len(entry.Data)
+					batch = append(batch, entry)
+					if len(batch) == perBatch {
+						t0 := time.Now()
+						for _, res := range f.ApplyBatch(batch) {
+							if err := res.(*Result).Err; err != nil {
+								b.Fatal(err)
+							}
+						}
+						applying += time.Since(t0)
+						batch = nil
 					}
 				}
-				applying += time.Since(t0)
-				batch = nil
 			}
-		}
+			b.ReportMetric(applying.Seconds()*1e6/float64(b.N*used), "apply-us/use")
+			b.ReportMetric(float64(bytes)/float64(b.N*used), "entry-B/use")
+		})
 	}
-	b.ReportMetric(applying.Seconds()*1e6/float64(b.N*used), "apply-us/use")
 }
 
-// keyUseEntry is the log entry of a RecordKeyUse publishing a use at now
-// of each of the keys usersWithKeys made with the given numbers.
-func keyUseEntry(b *testing.B, index uint64, now time.Time, keys []int) *raft.Log {
-	cmd := RecordKeyUse{Uses: make(map[string]KeyUse, len(keys))}
+// keyUseEntry is the log entry that publishes a use of each of the keys
+// usersWithKeys made with the given numbers, at times spread over the
+// minute up to now: a RecordKeyUseGroups, or with grouped false the
+// RecordKeyUse of earlier nodes.
+func keyUseEntry(b *testing.B, index uint64, now time.Time, keys []int, grouped bool) *raft.Log {
+	byKey := RecordKeyUse{Uses: make(map[string]KeyUse, len(keys))}
+	var groups RecordKeyUseGroups
 	for _, k := range keys {
-		cmd.Uses[benchids.KeyID(k)] = KeyUse{Time: now, Service: "iam", Region: "us-east-1"}
+		use := KeyUse{Time: now.Add(-time.Duration(k%60) * time.Second), Service: "iam", Region: "us-east-1"}
+		byKey.Uses[benchids.KeyID(k)] = use
+		groups.Add(benchids.KeyID(k), use)
 	}
-	data, err := Encode(CmdRecordKeyUse, cmd)
+	var data []byte
+	var err error
+	if grouped {
+		data, err = Encode(CmdRecordKeyUseGroups, groups)
+	} else {
+		data, err = Encode(CmdRecordKeyUse, byKey)
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -123,7 +149,7 @@ func BenchmarkKeyUseMemory(b *testing.B) {
 				keys = append(keys, k)
 			}
 			idx++
-			if res := f.Apply(keyUseEntry(b, idx, now, keys)).(*Result); res.Err != nil {
+			if res := f.Apply(keyUseEntry(b, idx, now, keys, true)).(*Result); res.Err != nil {
 				b.Fatal(res.Err)
 			}
 		}

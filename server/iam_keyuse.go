@@ -15,8 +15,9 @@ import (
 //
 // Authentication must not write through Raft, so each node keeps the last
 // use of every key it has verified in memory (keyUseSlot, updated at most
-// once per second per key) and every KeyUseFlushInterval proposes one
-// RecordKeyUse command with the uses that changed since its previous flush.
+// once per second per key) and every KeyUseFlushInterval proposes
+// RecordKeyUseGroups commands with the uses that changed since its previous
+// flush.
 // The FSM keeps the newest use per key, so flushes from several nodes may
 // arrive in any order. GetAccessKeyLastUsed answers with the newer of the
 // replicated use and this node's unflushed one; another node therefore lags
@@ -135,7 +136,7 @@ func (n *Node) keyLastUsed(st *fsm.State, keyID string) *fsm.KeyUse {
 	return use
 }
 
-// KeyUsesPerEntry caps the uses one RecordKeyUse command carries (a
+// KeyUsesPerEntry caps the uses one RecordKeyUseGroups command carries (a
 // variable for tests). A full table flushed in one entry held every node's
 // FSM, and so every write, for 1.3-1.5 s; in entries of 512 no entry takes
 // more than ~25 ms and the whole flush less CPU (0.9-1.0 s for 65,536
@@ -188,11 +189,11 @@ func (n *Node) FlushKeyUses(ctx context.Context) error {
 	for len(pending) > 0 {
 		chunk := pending[:min(len(pending), KeyUsesPerEntry)]
 		pending = pending[len(chunk):]
-		cmd := fsm.RecordKeyUse{Uses: make(map[string]fsm.KeyUse, len(chunk))}
+		var cmd fsm.RecordKeyUseGroups
 		for _, p := range chunk {
-			cmd.Uses[p.id] = *p.use
+			cmd.Add(p.id, *p.use)
 		}
-		if _, err := applyStep[any](ctx, n, fsm.CmdRecordKeyUse, cmd); err != nil {
+		if _, err := applyStep[any](ctx, n, fsm.CmdRecordKeyUseGroups, cmd); err != nil {
 			return err
 		}
 		for _, p := range chunk {
