@@ -28,21 +28,7 @@ func TestKeyUsesBesideRows(t *testing.T) {
 	use := func(sec int) KeyUse {
 		return KeyUse{Time: at.Add(time.Duration(sec) * time.Second), Service: "iam", Region: "us-east-1"}
 	}
-	f := New()
-	seed(t, f) // root key AKIAROOT
-	index := uint64(10)
-	must := func(ct CommandType, cmd any) {
-		t.Helper()
-		index++
-		if res := applyCmd(t, f, index, ct, cmd); res.Err != nil {
-			t.Fatal(res.Err)
-		}
-	}
-	must(CmdCreateUser, CreateUser{User: IAMUser{AccountID: acct, UserID: "AIDAALICE", UserName: "alice", Path: "/", CreateDate: at}})
-	for _, id := range []string{"AKIAONE", "AKIATWO"} {
-		must(CmdCreateAccessKey, CreateAccessKey{Key: AccessKey{AccessKeyID: id, AccountID: acct, UserID: "AIDAALICE",
-			UserName: "alice", Status: "Active", CreateDate: at, SecretCiphertext: []byte{1}}})
-	}
+	f, must := keyUseFixture(t, acct, at)
 	lastUse := func(f *FSM, id string) string {
 		t.Helper()
 		st := f.State()
@@ -149,21 +135,7 @@ func TestRecordKeyUseGroups(t *testing.T) {
 		t.Fatalf("groups: %+v", cmd.Groups)
 	}
 
-	f := New()
-	seed(t, f) // root key AKIAROOT
-	index := uint64(10)
-	must := func(ct CommandType, cmd any) {
-		t.Helper()
-		index++
-		if res := applyCmd(t, f, index, ct, cmd); res.Err != nil {
-			t.Fatal(res.Err)
-		}
-	}
-	must(CmdCreateUser, CreateUser{User: IAMUser{AccountID: acct, UserID: "AIDAALICE", UserName: "alice", Path: "/", CreateDate: at}})
-	for _, id := range []string{"AKIAONE", "AKIATWO"} {
-		must(CmdCreateAccessKey, CreateAccessKey{Key: AccessKey{AccessKeyID: id, AccountID: acct, UserID: "AIDAALICE",
-			UserName: "alice", Status: "Active", CreateDate: at, SecretCiphertext: []byte{1}}})
-	}
+	f, must := keyUseFixture(t, acct, at)
 	check := func(what string, want map[string]string) {
 		t.Helper()
 		st := f.State()
@@ -220,4 +192,27 @@ func TestRecordKeyUseGroupsSmaller(t *testing.T) {
 		t.Errorf("grouped entry %d bytes, by key %d: want under half", len(b), len(a))
 	}
 	t.Logf("512 uses: %d bytes by key, %d grouped", len(a), len(b))
+}
+
+// keyUseFixture is an FSM with the seed's root key AKIAROOT and user alice
+// of acct with keys AKIAONE and AKIATWO, and a function that applies a
+// command at the next index and fails the test if it fails.
+func keyUseFixture(t *testing.T, acct string, at time.Time) (*FSM, func(CommandType, any)) {
+	t.Helper()
+	f := New()
+	seed(t, f)
+	index := uint64(10)
+	must := func(ct CommandType, cmd any) {
+		t.Helper()
+		index++
+		if res := applyCmd(t, f, index, ct, cmd); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	must(CmdCreateUser, CreateUser{User: IAMUser{AccountID: acct, UserID: "AIDAALICE", UserName: "alice", Path: "/", CreateDate: at}})
+	for _, id := range []string{"AKIAONE", "AKIATWO"} {
+		must(CmdCreateAccessKey, CreateAccessKey{Key: AccessKey{AccessKeyID: id, AccountID: acct, UserID: "AIDAALICE",
+			UserName: "alice", Status: "Active", CreateDate: at, SecretCiphertext: []byte{1}}})
+	}
+	return f, must
 }
