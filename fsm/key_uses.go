@@ -140,7 +140,8 @@ func (t *txn) keyUse(id string) (KeyUse, bool) {
 	return t.uses.get(id)
 }
 
-// expectKeyUses sizes the transaction's pending uses for n more.
+// expectKeyUses makes the transaction's pending uses with room for n, if
+// it has none yet (later entries of a batch let the map grow).
 func (t *txn) expectKeyUses(n int) {
 	if t.pendingUses == nil {
 		t.pendingUses = make(map[string]*KeyUse, n)

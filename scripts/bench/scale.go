@@ -288,13 +288,13 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		}
 		s.save = time.Since(t0)
 		closedLoop(16, time.Second, selfGetUser(ic, signer, n)) // warm connections
+		if o.collectFirst { // before the profile, which is of the window alone
+			collectNow(ic)
+		}
 		var stopProfile func()
 		if o.profile != "" {
 			sb := &bench{o: o, ic: ic, dir: dir}
 			stopProfile = sb.profileLeader(fmt.Sprintf("scale %d", n))
-		}
-		if o.collectFirst {
-			collectNow(ic)
 		}
 		gcBefore := gcCycles(ic)
 		var usedBefore []usage
