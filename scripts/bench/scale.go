@@ -288,7 +288,9 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		}
 		s.save = time.Since(t0)
 		closedLoop(16, time.Second, selfGetUser(ic, signer, n)) // warm connections
-		if o.collectFirst { // before the profile, which is of the window alone
+		// A collection asked for now runs before the profile, which is of the
+		// window alone.
+		if o.collectFirst {
 			collectNow(ic)
 		}
 		var stopProfile func()
