@@ -171,7 +171,7 @@ type RecordKeyUse struct {
 
 func applyRecordKeyUse(tx *txn, env Env, cmd *RecordKeyUse) (any, error) {
 	for id, use := range cmd.Uses {
-		recordKeyUse(tx, id, use)
+		recordKeyUse(tx, id, shareNames(use))
 	}
 	return nil, nil
 }
@@ -218,7 +218,7 @@ func (c *RecordKeyUseGroups) Len() int {
 func applyRecordKeyUseGroups(tx *txn, env Env, cmd *RecordKeyUseGroups) (any, error) {
 	tx.expectKeyUses(cmd.Len())
 	for _, g := range cmd.Groups {
-		use := KeyUse{Time: g.Time, Service: g.Service, Region: g.Region}
+		use := shareNames(KeyUse{Time: g.Time, Service: g.Service, Region: g.Region})
 		for _, id := range g.Keys {
 			recordKeyUse(tx, id, use)
 		}
@@ -238,10 +238,16 @@ func recordKeyUse(tx *txn, id string, use KeyUse) {
 		return // already newer
 	}
 	// The table keeps a use per key for as long as the key lives: its ID is
-	// the row's string, and the few service and region names are shared,
-	// rather than three strings of this entry's per use.
-	use.Service, use.Region = unique.Make(use.Service).Value(), unique.Make(use.Region).Value()
+	// the row's string, not this entry's (see shareNames for the rest).
 	tx.setKeyUse(k.AccessKeyID, use)
+}
+
+// shareNames returns use with its service and region names interned: the
+// table keeps a use per key for as long as the key lives, and the few
+// names are shared rather than two strings of an entry's per use.
+func shareNames(use KeyUse) KeyUse {
+	use.Service, use.Region = unique.Make(use.Service).Value(), unique.Make(use.Region).Value()
+	return use
 }
 
 // OwnAccessKeys returns the keys of a user (userID "" = the account root),

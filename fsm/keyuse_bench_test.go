@@ -116,8 +116,11 @@ func keyUseEntry(b *testing.B, index uint64, now time.Time, keys []int, grouped 
 	var groups RecordKeyUseGroups
 	for _, k := range keys {
 		use := KeyUse{Time: now.Add(-time.Duration(k%60) * time.Second), Service: "iam", Region: "us-east-1"}
-		byKey.Uses[benchids.KeyID(k)] = use
-		groups.Add(benchids.KeyID(k), use)
+		if grouped {
+			groups.Add(benchids.KeyID(k), use)
+		} else {
+			byKey.Uses[benchids.KeyID(k)] = use
+		}
 	}
 	var data []byte
 	var err error
