@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -71,6 +72,7 @@ type Cluster struct {
 	joinKey  []byte // nil without cluster.gossip_key
 	handlers map[string]handler
 	nonces   nonceCache
+	rpcKey   atomic.Pointer[derivedKey] // clusterSigner's key, derived once per keyring
 
 	// With cluster TLS: the cluster CA file's PEM, and the listener's
 	// tls_client_ca_file pool when ListenerTLS had to widen the handshake

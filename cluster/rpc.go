@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"iamd/iamerr"
+	"iamd/server/keyring"
 )
 
 // Node-to-node calls: POST /v1/sys/internal/cluster/<op> on a peer's API
@@ -69,14 +70,26 @@ func deriveKey(secret []byte, info string) []byte {
 	return k
 }
 
+// derivedKey is the cluster key and the keyring it was derived from.
+type derivedKey struct {
+	from *keyring.Keyring
+	key  []byte
+}
+
 // clusterSigner signs with the keyring-derived key; ok is false before the
-// node holds a keyring.
+// node holds a keyring. The key is derived once per keyring (a keyring's
+// root never changes; a new root is a new Keyring), not on every call.
 func (c *Cluster) clusterSigner() (signer, bool) {
 	k := c.node.Keyring()
 	if k == nil {
 		return signer{}, false
 	}
-	return signer{kind: authCluster, key: deriveKey(k.Export(), "iamd cluster rpc v1")}, true
+	d := c.rpcKey.Load()
+	if d == nil || d.from != k {
+		d = &derivedKey{from: k, key: deriveKey(k.Export(), "iamd cluster rpc v1")}
+		c.rpcKey.Store(d)
+	}
+	return signer{kind: authCluster, key: d.key}, true
 }
 
 func tokenSigner(token string) signer {

@@ -23,6 +23,12 @@ type Forwarder interface {
 // SetForwarder installs the follower-to-leader path for writes.
 func (n *Node) SetForwarder(f Forwarder) { n.forwarder.Store(&f) }
 
+// The stages of a forwarded write's time (telemetry.Forwarded).
+var (
+	forwardedLeader = telemetry.Forwarded.WithLabelValues("leader")
+	forwardedLocal  = telemetry.Forwarded.WithLabelValues("local")
+)
+
 type indexKey struct{}
 
 // WithIndexRecorder returns a context in which every write records the Raft
@@ -69,7 +75,10 @@ func applyAs[T any](ctx context.Context, n *Node, t fsm.CommandType, cmd any) (T
 	if fp == nil {
 		return zero, iamerr.New(iamerr.Unavailable, "no active iamd node found")
 	}
+	sent := time.Now()
 	index, raw, err := (*fp).ForwardApply(ctx, entry)
+	answered := time.Now()
+	forwardedLeader.Observe(answered.Sub(sent).Seconds())
 	recordIndex(ctx, index)
 	if index > 0 {
 		// The leader answered once it had applied the entry; this node may
@@ -80,6 +89,7 @@ func applyAs[T any](ctx context.Context, n *Node, t fsm.CommandType, cmd any) (T
 			n.log.Warn("answering a forwarded write before this node applied it",
 				"index", index, "applied", n.fsm.AppliedIndex(), "error", werr)
 		}
+		forwardedLocal.Observe(telemetry.Since(answered))
 	}
 	if err != nil {
 		return zero, err

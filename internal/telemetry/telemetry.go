@@ -58,10 +58,20 @@ var (
 		Help:    "Log entries applied per FSM batch.",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 10),
 	})
+
+	// Forwarded is the time a write that a follower forwarded spends in
+	// each stage: "leader" until the leader has answered, "local" from
+	// that answer until the follower has applied the entry itself (it
+	// answers its client only then).
+	Forwarded = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "iamd_forward_duration_seconds",
+		Help:    "Time a write forwarded by this node waits for the leader's answer (stage=leader), then for this node to apply it (stage=local).",
+		Buckets: latencyBuckets,
+	}, []string{"stage"})
 )
 
 func init() {
-	Registry.MustRegister(Requests, RequestDuration, RaftApply, FSMApply, FSMBatch,
+	Registry.MustRegister(Requests, RequestDuration, RaftApply, FSMApply, FSMBatch, Forwarded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	exportRaftMetrics()
 }

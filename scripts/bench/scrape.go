@@ -10,16 +10,34 @@ import (
 	"time"
 )
 
-// scrape reads the sums and counts of a few iamd histograms from the
-// leader's /v1/sys/metrics, so that a write row can show how many entries
-// each Raft batch carried and how long applies took.
+// scrape reads the sums and counts of a few iamd histograms: from the
+// leader's /v1/sys/metrics how many entries each Raft batch carried and how
+// long applies took, and from every node's how long the writes it forwarded
+// waited for the leader and then for their local apply.
 func (b *bench) scrape() map[string]float64 {
-	l := b.ic.leader()
-	if l == nil {
-		return map[string]float64{}
+	out := map[string]float64{}
+	if l := b.ic.leader(); l != nil {
+		out = scrapeNode(b.ic, l, "iamd_fsm_apply_batch_entries_sum", "iamd_fsm_apply_batch_entries_count",
+			"iamd_raft_apply_duration_seconds_sum", "iamd_raft_apply_duration_seconds_count")
 	}
-	return scrapeNode(b.ic, l, "iamd_fsm_apply_batch_entries_sum", "iamd_fsm_apply_batch_entries_count",
-		"iamd_raft_apply_duration_seconds_sum", "iamd_raft_apply_duration_seconds_count")
+	var names []string
+	for _, st := range forwardStages {
+		names = append(names, forwardDuration+"_sum"+st.label, forwardDuration+"_count"+st.label)
+	}
+	for _, n := range b.ic.nodes {
+		for k, v := range scrapeNode(b.ic, n, names...) {
+			out[k] += v
+		}
+	}
+	return out
+}
+
+// forwardDuration is iamd's histogram of the stages of forwarded writes.
+const forwardDuration = "iamd_forward_duration_seconds"
+
+var forwardStages = []struct{ label, what string }{
+	{`{stage="leader"}`, "leader"},
+	{`{stage="local"}`, "local apply"},
 }
 
 // scrapeNode reads the named unlabelled metrics from n's /v1/sys/metrics;
@@ -106,6 +124,12 @@ func batchNote(before, after map[string]float64) string {
 	if n <= 0 || a <= 0 {
 		return ""
 	}
-	return "entries/batch " + strconv.FormatFloat(d("iamd_fsm_apply_batch_entries_sum")/n, 'f', 1, 64) +
+	note := "entries/batch " + strconv.FormatFloat(d("iamd_fsm_apply_batch_entries_sum")/n, 'f', 1, 64) +
 		", leader apply mean " + fmtDur(secondsDur(d("iamd_raft_apply_duration_seconds_sum")/a))
+	for _, st := range forwardStages {
+		if n := d(forwardDuration + "_count" + st.label); n > 0 {
+			note += ", forwarded: " + st.what + " mean " + fmtDur(secondsDur(d(forwardDuration+"_sum"+st.label)/n))
+		}
+	}
+	return note
 }
