@@ -54,6 +54,10 @@ func TestMetricsCountRequestsAndRaft(t *testing.T) {
 		`iamd_raft_commit_lag{node_id="dev"} 0`,
 		`iamd_raft_is_leader{node_id="dev"} 1`,
 		`iamd_raft_applied_index{node_id="dev"}`,
+		// hashicorp/raft's own measures (telemetry/raftsink.go).
+		`iamd_raft_apply `,
+		`iamd_raft_commitTime_bucket{le=`,
+		`iamd_raft_fsm_applyBatch_count `,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {

@@ -133,6 +133,9 @@ func (n *Node) raftConfig() *raft.Config {
 	// its extra latency at low load: 5 ms instead of the default 50 ms, at
 	// the cost of an empty AppendEntries per follower every 5-10 ms at idle.
 	c.CommitTimeout = config.DefaultCommitTimeout // commit_timeout
+	// Replication metrics only with a peer_id label, not also under names
+	// that contain the peer's ID (one more metric name per peer ever seen).
+	c.NoLegacyTelemetry = true
 	if n.cfg != nil && n.cfg.Cluster != nil {
 		tuneSnapshots(n.cfg.Cluster, c)
 		tuneTimeouts(n.cfg.Cluster, c)

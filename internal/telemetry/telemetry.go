@@ -8,7 +8,6 @@ import (
 	"time"
 
 	gometrics "github.com/armon/go-metrics"
-	gmprometheus "github.com/armon/go-metrics/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -76,16 +75,17 @@ func init() {
 	exportRaftMetrics()
 }
 
-// exportRaftMetrics sends what hashicorp/raft and memberlist measure
-// themselves (through armon/go-metrics: raft.commitTime,
+// exportRaftMetrics sends what hashicorp/raft, raft-boltdb and memberlist
+// measure themselves (through armon/go-metrics: raft.commitTime,
 // raft.leader.dispatchLog, raft.rpc.appendEntries.storeLogs,
-// raft.fsm.apply, ...) to Registry, as iamd_raft_* summaries.
+// raft.fsm.applyBatch, ...) to Registry, as iamd_raft_* metrics
+// (raftsink.go).
 func exportRaftMetrics() {
-	sink, err := gmprometheus.NewPrometheusSinkFrom(gmprometheus.PrometheusOpts{Registerer: Registry, Expiration: 10 * time.Minute})
-	if err != nil {
-		return
-	}
-	cfg := gometrics.DefaultConfig("iamd")
+	sink := newRaftSink()
+	Registry.MustRegister(sink)
+	// No service name: go-metrics would copy every key to put it first;
+	// the sink adds the iamd_ prefix itself.
+	cfg := gometrics.DefaultConfig("")
 	cfg.EnableHostname, cfg.EnableRuntimeMetrics, cfg.EnableHostnameLabel = false, false, false
 	gometrics.NewGlobal(cfg, sink)
 }
