@@ -90,7 +90,7 @@ func newRaftMetric(kind metricKind, key []string, labels []gometrics.Label) raft
 			constLabels[promName(l.Name)] = l.Value
 		}
 	}
-	help := "hashicorp/raft's own measure " + strings.Join(key, ".") + " (armon/go-metrics)."
+	help := strings.Join(key, ".") + ", measured by hashicorp/raft, raft-boltdb or memberlist (armon/go-metrics)."
 	switch kind {
 	case kindCounter:
 		return raftMetric{counter: prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: constLabels})}
