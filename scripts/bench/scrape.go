@@ -40,7 +40,8 @@ var forwardStages = []struct{ label, what string }{
 	{`{stage="local"}`, "local apply"},
 }
 
-// scrapeNode reads the named unlabelled metrics from n's /v1/sys/metrics;
+// scrapeNode reads the named metrics from n's /v1/sys/metrics (a name may
+// carry its labels as the text format writes them, {stage="leader"});
 // a metric it could not read is missing from the map.
 func scrapeNode(ic *iamdCluster, n *iamdNode, names ...string) map[string]float64 {
 	out := map[string]float64{}
