@@ -3,6 +3,7 @@ package telemetry
 import (
 	"fmt"
 	"maps"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,5 +108,48 @@ func BenchmarkRaftSample(b *testing.B) {
 				m.MeasureSince(key, start)
 			}
 		})
+	}
+}
+
+// Raft's goroutines measure at the same time, often a metric none has
+// measured before; every sample is counted once. (Run with -race too.)
+func TestRaftSinkConcurrentSamples(t *testing.T) {
+	s := newRaftSink()
+	const goroutines, each = 8, 500
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				s.AddSample([]string{"raft", "shared"}, 1)
+				s.AddSample([]string{"raft", fmt.Sprintf("own%d", g)}, float32(i))
+				s.IncrCounter([]string{"raft", "count"}, 1)
+			}
+		})
+	}
+	wg.Wait()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			if h := m.GetHistogram(); h != nil {
+				total[f.GetName()] += float64(h.GetSampleCount())
+			} else {
+				total[f.GetName()] += m.GetCounter().GetValue()
+			}
+		}
+	}
+	if got := total["iamd_raft_shared"]; got != goroutines*each {
+		t.Errorf("shared metric counted %v samples, want %d", got, goroutines*each)
+	}
+	if got := total["iamd_raft_count"]; got != goroutines*each {
+		t.Errorf("counter at %v, want %d", got, goroutines*each)
+	}
+	if got := len(total); got != goroutines+2 {
+		t.Errorf("%d metrics, want %d: %v", got, goroutines+2, total)
 	}
 }
