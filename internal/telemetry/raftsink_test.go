@@ -12,29 +12,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-func TestRaftSinkServesWhatRaftMeasures(t *testing.T) {
-	s := newRaftSink()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(s)
-
-	s.AddSample([]string{"raft", "commitTime"}, 2)
-	s.AddSample([]string{"raft", "commitTime"}, 40)
-	peer := func(id string) []gometrics.Label { return []gometrics.Label{{Name: "peer_id", Value: id}} }
-	s.AddSampleWithLabels([]string{"raft", "replication", "appendEntries", "rpc"}, 1, peer("n2"))
-	s.AddSampleWithLabels([]string{"raft", "replication", "appendEntries", "rpc"}, 3, peer("n3"))
-	s.IncrCounter([]string{"raft", "apply"}, 1)
-	s.IncrCounter([]string{"raft", "apply"}, 2)
-	s.IncrCounter([]string{"raft", "apply"}, -5) // ignored: counters only go up
-	s.SetGauge([]string{"raft", "fsm", "lastRestoreDuration"}, 7)
-	s.SetGauge([]string{"raft", "fsm", "lastRestoreDuration"}, 9)
-	s.SetGauge([]string{"memberlist", "health-score"}, 1) // '-' is not allowed in a name
-
+// series gathers reg: each series by name and labels, with its type and
+// value (a histogram's: its number of samples).
+func series(t *testing.T, reg *prometheus.Registry) map[string]string {
+	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Each series by name and labels: its type, and its value (a
-	// histogram's: its number of samples).
 	got := map[string]string{}
 	for _, f := range families {
 		for _, m := range f.GetMetric() {
@@ -52,6 +37,27 @@ func TestRaftSinkServesWhatRaftMeasures(t *testing.T) {
 			}
 		}
 	}
+	return got
+}
+
+func TestRaftSinkServesWhatRaftMeasures(t *testing.T) {
+	s := newRaftSink()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s)
+
+	s.AddSample([]string{"raft", "commitTime"}, 2)
+	s.AddSample([]string{"raft", "commitTime"}, 40)
+	peer := func(id string) []gometrics.Label { return []gometrics.Label{{Name: "peer_id", Value: id}} }
+	s.AddSampleWithLabels([]string{"raft", "replication", "appendEntries", "rpc"}, 1, peer("n2"))
+	s.AddSampleWithLabels([]string{"raft", "replication", "appendEntries", "rpc"}, 3, peer("n3"))
+	s.IncrCounter([]string{"raft", "apply"}, 1)
+	s.IncrCounter([]string{"raft", "apply"}, 2)
+	s.IncrCounter([]string{"raft", "apply"}, -5) // ignored: counters only go up
+	s.SetGauge([]string{"raft", "fsm", "lastRestoreDuration"}, 7)
+	s.SetGauge([]string{"raft", "fsm", "lastRestoreDuration"}, 9)
+	s.SetGauge([]string{"memberlist", "health-score"}, 1) // '-' is not allowed in a name
+
+	got := series(t, reg)
 	want := map[string]string{
 		"iamd_raft_commitTime":                                "histogram 2",
 		"iamd_raft_replication_appendEntries_rpc{peer_id=n2}": "histogram 1",
@@ -129,27 +135,14 @@ func TestRaftSinkConcurrentSamples(t *testing.T) {
 	wg.Wait()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(s)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	want := map[string]string{
+		"iamd_raft_shared": fmt.Sprintf("histogram %d", goroutines*each),
+		"iamd_raft_count":  fmt.Sprintf("counter %d", goroutines*each),
 	}
-	total := map[string]float64{}
-	for _, f := range families {
-		for _, m := range f.GetMetric() {
-			if h := m.GetHistogram(); h != nil {
-				total[f.GetName()] += float64(h.GetSampleCount())
-			} else {
-				total[f.GetName()] += m.GetCounter().GetValue()
-			}
-		}
+	for g := range goroutines {
+		want[fmt.Sprintf("iamd_raft_own%d", g)] = fmt.Sprintf("histogram %d", each)
 	}
-	if got := total["iamd_raft_shared"]; got != goroutines*each {
-		t.Errorf("shared metric counted %v samples, want %d", got, goroutines*each)
-	}
-	if got := total["iamd_raft_count"]; got != goroutines*each {
-		t.Errorf("counter at %v, want %d", got, goroutines*each)
-	}
-	if got := len(total); got != goroutines+2 {
-		t.Errorf("%d metrics, want %d: %v", got, goroutines+2, total)
+	if got := series(t, reg); !maps.Equal(got, want) {
+		t.Errorf("gathered %v, want %v", got, want)
 	}
 }
