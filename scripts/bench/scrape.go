@@ -128,8 +128,8 @@ func batchNote(before, after map[string]float64) string {
 	note := "entries/batch " + strconv.FormatFloat(d("iamd_fsm_apply_batch_entries_sum")/n, 'f', 1, 64) +
 		", leader apply mean " + fmtDur(secondsDur(d("iamd_raft_apply_duration_seconds_sum")/a))
 	for _, st := range forwardStages {
-		if n := d(forwardDuration + "_count" + st.label); n > 0 {
-			note += ", forwarded: " + st.what + " mean " + fmtDur(secondsDur(d(forwardDuration+"_sum"+st.label)/n))
+		if writes := d(forwardDuration + "_count" + st.label); writes > 0 {
+			note += ", forwarded: " + st.what + " mean " + fmtDur(secondsDur(d(forwardDuration+"_sum"+st.label)/writes))
 		}
 	}
 	return note
