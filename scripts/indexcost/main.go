@@ -3,7 +3,7 @@
 // design.md names, against the same four indexes kept in copy-on-write
 // B-trees (google/btree), the structure a redesign of the store would weigh.
 // It is the evidence behind "RSS <= 2 GiB at a million users needs another
-// store" in docs/benchmarks.md.
+// store" in docs/benchmarks.md ("At a million users").
 //
 // Rows are built once, as the scale benchmark builds them (IDs from
 // internal/benchids, accounts of 500, 68-byte sealed secrets), and shared by
@@ -19,7 +19,7 @@
 // reads, and its marking competes with the reads for the CPU), the minor
 // page faults of each build and the process's peak RSS after it, and the faults per user of the writes. A restore's
 // faults are what make a fresh node's join slow on a VM
-// (docs/benchmarks.md, "Tenth session"), and they decide the writes'
+// (docs/benchmarks-history.md, "Tenth session"), and they decide the writes'
 // time too: writes into a heap that must grow cost two to three times
 // those that reuse freed pages. So compare the stores with -store=memdb
 // and -store=btree in separate processes (a second build reuses pages the
