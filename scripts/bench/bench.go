@@ -160,7 +160,7 @@ func (b *bench) runPhases() {
 			}
 			var stopProfile func()
 			if n == b.o.clients[len(b.o.clients)-1] && b.o.profile != "" && strings.Contains(r.name, b.o.profile) {
-				stopProfile = b.profileLeader(r.name)
+				stopProfile = b.profileNodes(r.name)
 			}
 			var before map[string]float64
 			if r.group == "write" && r.ref != "" {
@@ -314,11 +314,11 @@ func (b *bench) failover() {
 	}
 }
 
-// profileLeader starts a CPU profile of every live iamd node through
+// profileNodes starts a CPU profile of every live iamd node through
 // sys/pprof and returns a function that waits for them and saves them:
 // the leader's as DIR/cpu-PHASE.pprof, the others' as
 // DIR/cpu-PHASE-NODE.pprof (a write costs CPU on followers too).
-func (b *bench) profileLeader(phase string) func() {
+func (b *bench) profileNodes(phase string) func() {
 	l := b.ic.leader()
 	secs := int(b.o.duration.Seconds())
 	base := "cpu-" + strings.ReplaceAll(strings.Fields(phase)[1], "/", "_")

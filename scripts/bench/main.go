@@ -56,7 +56,7 @@ func main() {
 	flag.IntVar(&o.failoverRounds, "failover-rounds", 5, "leader kills per system; the median is reported")
 	flag.BoolVar(&o.scale, "scale", false, "run the scale phase instead of the others (-scale-users users with one access key each)")
 	flag.IntVar(&o.scaleUsers, "scale-users", 1_000_000, "users in the scale phase")
-	flag.StringVar(&o.profile, "profile", "", "save a 10 s CPU profile of the iamd leader during the 64-client run of this phase (e.g. read) to DIR/cpu-PHASE.pprof")
+	flag.StringVar(&o.profile, "profile", "", "during the last client count's run of the phase whose name contains this (e.g. GetUser; with -scale, any value: every read window), save a CPU profile of every iamd node, the run's length less 1 s: the leader's to DIR/cpu-PHASE.pprof, the others' to DIR/cpu-PHASE-NODE.pprof")
 	flag.BoolVar(&o.leaderOnly, "leader-only", false, "send every iamd request to the leader (shows what forwarding costs)")
 	flag.BoolVar(&o.signPerRequest, "sign-per-request", false, "sign each signed-read GetUser during the run instead of sending a pool of requests signed just before it")
 	flag.StringVar(&o.doc, "doc", "", "write the results into this Markdown file, between its <!-- bench:phases --> and <!-- /bench:phases --> lines (bench:scale with -scale)")

@@ -296,7 +296,7 @@ func runScale(o options, root, dir, bin string, client *http.Client) error {
 		var stopProfile func()
 		if o.profile != "" {
 			sb := &bench{o: o, ic: ic, dir: dir}
-			stopProfile = sb.profileLeader(fmt.Sprintf("scale %d", n))
+			stopProfile = sb.profileNodes(fmt.Sprintf("scale %d", n))
 		}
 		gcBefore := gcCycles(ic)
 		var usedBefore []usage
