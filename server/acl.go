@@ -112,7 +112,8 @@ func (n *Node) VaultACL(caller *Caller) *acl.ACL {
 	return a
 }
 
-// AllowVault reports whether caller may perform op on path.
+// AllowVault reports whether caller may perform op on path: the
+// operation's capability, and sudo too on Vault's root-protected paths.
 func (n *Node) AllowVault(caller *Caller, path string, op VaultOperation) bool {
 	if caller.Token != nil && caller.Token.EntityID != "" {
 		// Vault refuses every request of a token whose entity is disabled.
@@ -123,7 +124,18 @@ func (n *Node) AllowVault(caller *Caller, path string, op VaultOperation) bool {
 	if caller.IsRoot() {
 		return true
 	}
-	return n.VaultACL(caller).Allowed(path, aclOps[op])
+	return n.VaultACL(caller).AllowedRequest(acl.Request{Path: path, Operation: aclOps[op]})
+}
+
+// HasSudo reports whether caller holds sudo on path, as Vault's
+// SudoPrivilege decides it for handlers that ask (token create's id,
+// no_parent and period; revoke-orphan): the root policy, or a rule for the
+// path that grants sudo.
+func (n *Node) HasSudo(caller *Caller, path string) bool {
+	if caller.IsRoot() {
+		return true
+	}
+	return n.VaultACL(caller).Authorize(acl.Request{Path: path, Operation: acl.OpRead}).Sudo
 }
 
 // Capabilities answers sys/capabilities-self for one path.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -87,7 +88,13 @@ type TokenRequest struct {
 	NumUses         int
 	Type            string
 	EntityID        string
-	Path            string
+	// Path is the request's path, auth/token/create or create-orphan:
+	// sudo on it allows id, no_parent and period, and it is the token's
+	// path.
+	Path string
+	// Orphan is create-orphan's: an orphan without sudo, since that path
+	// is ACL'd on its own.
+	Orphan bool
 }
 
 // IssuedToken is a new token and its clear ID, shown once.
@@ -97,12 +104,24 @@ type IssuedToken struct {
 	Warnings []string
 }
 
-// CreateToken issues a child (or orphan) token of the caller.
+// displayNameUnsafe is what Vault replaces with "-" in a display name.
+var displayNameUnsafe = regexp.MustCompile("[^a-zA-Z0-9-]")
+
+// CreateToken issues a child (or orphan) token of the caller. Its checks,
+// their order and their messages are Vault's handleCreateCommon.
 func (n *Node) CreateToken(ctx context.Context, caller *Caller, req TokenRequest) (*IssuedToken, error) {
 	k, err := n.requireKeyring()
 	if err != nil {
 		return nil, err
 	}
+	if caller.Token != nil && caller.Token.NumUses > 0 {
+		// Otherwise a child could escape the parent's use count.
+		return nil, iamerr.New(iamerr.Invalid, "restricted use token cannot generate child tokens")
+	}
+	if req.Path == "" {
+		req.Path = "auth/token/create"
+	}
+	sudo := n.HasSudo(caller, req.Path)
 	switch req.Type {
 	case "", "service", "default-service":
 		req.Type = "service"
@@ -116,26 +135,39 @@ func (n *Node) CreateToken(ctx context.Context, caller *Caller, req TokenRequest
 	}
 	root := caller.IsRoot()
 	if req.ID != "" {
-		if !root {
-			return nil, iamerr.New(iamerr.Denied, "root or sudo privileges required to specify token id")
+		if !sudo {
+			return nil, iamerr.New(iamerr.Invalid, "root or sudo privileges required to specify token id")
 		}
 		if strings.Contains(req.ID, ".") || strings.HasPrefix(req.ID, "hvs") || strings.HasPrefix(req.ID, "s.") {
 			return nil, iamerr.New(iamerr.Invalid, "custom token ID cannot have the 'hvs.' or 's.' prefix or contain '.'")
 		}
 	}
-	if req.NoParent && !root {
-		return nil, iamerr.New(iamerr.Denied, "root or sudo privileges required to create orphan token")
-	}
 	policies := normalizePolicies(req.Policies)
 	if len(req.Policies) == 0 {
 		policies = append([]string(nil), caller.Policies...)
-	}
-	if !root {
+	} else if !sudo {
 		for _, p := range policies {
 			if p != "default" && !contains(caller.Policies, p) {
-				return nil, iamerr.New(iamerr.Denied, "child policies must be subset of parent")
+				return nil, iamerr.New(iamerr.Invalid, "child policies must be subset of parent")
 			}
 		}
+	}
+	if contains(policies, "root") && !root {
+		// sudo must not be a way to mint root tokens.
+		return nil, iamerr.New(iamerr.Invalid, "root tokens may not be created without parent token being root")
+	}
+	if req.NoParent && !sudo {
+		return nil, iamerr.New(iamerr.Invalid, "root or sudo privileges required to create orphan token")
+	}
+	switch {
+	case req.ExplicitMaxTTL < 0:
+		return nil, iamerr.New(iamerr.Invalid, "explicit_max_ttl must be positive")
+	case req.Period < 0:
+		return nil, iamerr.New(iamerr.Invalid, "period must be positive")
+	case req.Period > 0 && !sudo:
+		return nil, iamerr.New(iamerr.Invalid, "root or sudo privileges required to create periodic token")
+	case req.TTL < 0:
+		return nil, iamerr.New(iamerr.Invalid, "ttl must be positive")
 	}
 	policies = removeString(policies, "default")
 	if !req.NoDefaultPolicy && !contains(policies, "root") {
@@ -166,26 +198,20 @@ func (n *Node) CreateToken(ctx context.Context, caller *Caller, req TokenRequest
 	if id == "" {
 		id = newTokenID()
 	}
-	display := req.DisplayName
-	if display == "" {
-		display = "token"
-	} else if !strings.HasPrefix(display, "token-") && req.Path == "" {
-		display = "token-" + display
-	}
-	path := req.Path
-	if path == "" {
-		path = "auth/token/create"
+	display := "token"
+	if req.DisplayName != "" {
+		display = strings.TrimSuffix(displayNameUnsafe.ReplaceAllString("token-"+req.DisplayName, "-"), "-")
 	}
 	t := fsm.Token{
 		HMAC: k.HMAC(id), Accessor: newAccessor(), Policies: policies, Meta: req.Meta,
-		DisplayName: display, Path: path, NumUses: req.NumUses, Renewable: renewable, Type: req.Type,
+		DisplayName: display, Path: req.Path, NumUses: req.NumUses, Renewable: renewable, Type: req.Type,
 		EntityID: req.EntityID, CreationTime: now, IssueTime: now, CreationTTL: ttl,
 		ExplicitMaxTTL: req.ExplicitMaxTTL, Period: req.Period, ExpireTime: now.Add(ttl),
 	}
 	if t.Meta == nil {
 		t.Meta = map[string]string{}
 	}
-	if req.NoParent || caller.Token == nil {
+	if req.NoParent || req.Orphan || caller.Token == nil {
 		t.Orphan = true
 	} else {
 		t.ParentAccessor = caller.Token.Accessor

@@ -14,7 +14,7 @@ func TestACLPoliciesGovernTokens(t *testing.T) {
 	root := d.VaultClient(t, d.RootToken)
 	rules := `
 path "auth/token/accessors" { capabilities = ["list", "sudo"] }
-path "sys/auth/*" { capabilities = ["read"] }
+path "sys/auth/*" { capabilities = ["read", "sudo"] }
 path "sys/auth/secret*" { capabilities = ["deny"] }
 `
 	if err := root.Sys().PutPolicy("Auditor", rules); err != nil {
@@ -63,12 +63,16 @@ path "sys/auth/secret*" { capabilities = ["deny"] }
 	if err != nil || strings.Join(caps, ",") != "deny" {
 		t.Fatalf("capabilities-self on denied path: %v %v", caps, err)
 	}
-	// Changing the policy changes what existing tokens may do.
+	// Changing the policy changes what existing tokens may do; sys/auth/*
+	// is root-protected, so read without sudo no longer reads it.
 	if err := root.Sys().PutPolicy("auditor", `path "sys/auth/*" { capabilities = ["read"] }`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Logical().List("auth/token/accessors"); err == nil {
 		t.Fatal("list still allowed after the policy changed")
+	}
+	if _, err := c.Logical().Read("sys/auth/token"); err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("root-protected read without sudo: %v", err)
 	}
 	if err := root.Sys().DeletePolicy("auditor"); err != nil {
 		t.Fatal(err)

@@ -41,7 +41,7 @@ func (a *API) createToken(orphan bool) Handler {
 		if req.Meta, err = r.StringMap("meta"); err != nil {
 			return nil, err
 		}
-		if req.NoParent, err = r.Bool("no_parent", orphan); err != nil {
+		if req.NoParent, err = r.Bool("no_parent", false); err != nil {
 			return nil, err
 		}
 		if req.NoDefaultPolicy, err = r.Bool("no_default_policy", false); err != nil {
@@ -72,14 +72,8 @@ func (a *API) createToken(orphan bool) Handler {
 		if req.Type, err = r.String("type", ""); err != nil {
 			return nil, err
 		}
-		if orphan {
-			// create-orphan needs no sudo in Vault: it is its own path.
-			req.NoParent = false
-			caller := *r.Caller
-			caller.Token = nil
-			issued, err := a.node.CreateToken(r.Context, &caller, req)
-			return tokenAuthResponse(issued, err)
-		}
+		// create-orphan needs no sudo in Vault: it is its own path.
+		req.Path, req.Orphan = r.Path, orphan
 		issued, err := a.node.CreateToken(r.Context, r.Caller, req)
 		return tokenAuthResponse(issued, err)
 	}
@@ -213,11 +207,11 @@ func (a *API) renewToken(r *Request) (*Response, error) {
 		return nil, err
 	}
 	if raw == "" {
-		return a.renewSelf(r)
+		return nil, iamerr.New(iamerr.Invalid, "missing token ID")
 	}
 	t, err := a.node.LookupToken(raw)
 	if err != nil {
-		return nil, err
+		return nil, iamerr.New(iamerr.Invalid, "token not found")
 	}
 	return a.renew(r, t, raw)
 }
@@ -237,7 +231,10 @@ func (a *API) revokeToken(orphan bool) Handler {
 			return nil, err
 		}
 		if raw == "" {
-			return nil, iamerr.New(iamerr.Invalid, "missing token")
+			return nil, iamerr.New(iamerr.Invalid, "missing token ID")
+		}
+		if orphan && !a.node.HasSudo(r.Caller, r.Path) {
+			return nil, iamerr.New(iamerr.Invalid, "root or sudo privileges required to revoke and orphan")
 		}
 		t, err := a.node.LookupToken(raw)
 		if err != nil {

@@ -34,7 +34,11 @@ func (a *ACL) Authorize(r Request) Decision {
 	if a.root {
 		return Decision{Allowed: true, Sudo: true, Root: true}
 	}
-	p := a.lookup(trimSlashes(r.Path), r.Operation == OpList)
+	path := trimSlashes(r.Path)
+	if r.Operation == OpList && !strings.HasSuffix(path, "/") {
+		path += "/" // Vault's HTTP layer ends every LIST path in "/"
+	}
+	p := a.lookup(path, r.Operation == OpList)
 	if p == nil {
 		return Decision{}
 	}
@@ -78,7 +82,9 @@ func trimSlashes(path string) string {
 
 // lookup returns the merged rule deciding path, or nil. An exact pattern
 // wins outright; otherwise the highest-priority glob or segment pattern.
-// LIST requests usually end in "/", and Vault also tries them without it.
+// Like Vault's AllowOperation, a LIST (whose path ends in "/") also tries
+// the path without it, first as an exact rule and then against globs and
+// segment wildcards.
 func (a *ACL) lookup(path string, list bool) *perms {
 	if p, ok := a.exact[path]; ok {
 		return p
