@@ -82,6 +82,8 @@ func TestErrorShapes(t *testing.T) {
 		{"malformed json", "POST", "/v1/auth/token/create", d.RootToken, `{"policies":`, 400, "error parsing JSON"},
 		{"wrong type", "POST", "/v1/auth/token/create", d.RootToken, `{"num_uses":"lots"}`, 400, `field "num_uses"`},
 		{"bad list flag", "GET", "/v1/auth/token/accessors?list=maybe", d.RootToken, "", 400, ""},
+		{"json array", "POST", "/v1/auth/token/create", d.RootToken, `[1,2]`, 400, "error parsing JSON"},
+		{"patch without merge-patch type", "PATCH", "/v1/sys/auth", d.RootToken, `{}`, 415, "merge-patch"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +102,18 @@ func TestErrorShapes(t *testing.T) {
 				t.Fatalf("errors %v, want %q", errs, tc.wantErr)
 			}
 		})
+	}
+	// curl -d sends a form Content-Type; a JSON array is still JSON.
+	req, _ := http.NewRequest("POST", d.URL+"/v1/auth/token/create", strings.NewReader(`[1,2]`))
+	req.Header.Set("X-Vault-Token", d.RootToken)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("JSON array sent as a form: status %d, want 400", resp.StatusCode)
 	}
 	// The node is still up and the root token still works.
 	if status, _, _ := raw(t, "GET", d.URL+"/v1/auth/token/lookup-self", d.RootToken, ""); status != 200 {

@@ -62,6 +62,11 @@ func (a *API) newRequest(c echo.Context, op server.VaultOperation) (*Request, er
 		ID:      requestID(c),
 		Data:    map[string]any{},
 	}
+	if req.Header.Get("X-Vault-Wrap-TTL") != "" {
+		// Ignoring the header would hand back in clear the secret the
+		// client asked to have wrapped.
+		return r, errWrappingUnsupported
+	}
 	if op == server.OpRead || op == server.OpList {
 		// Query parameters become data on reads (list's after/limit).
 		for k, v := range req.URL.Query() {
@@ -92,6 +97,8 @@ func tokenFrom(req *http.Request) string {
 	return ""
 }
 
+var errWrappingUnsupported = iamerr.New(iamerr.Invalid, "response wrapping (X-Vault-Wrap-TTL) is not supported by iamd")
+
 var errTooLarge = iamerr.WithCode(iamerr.Invalid, "request_too_large", "http: request body too large")
 
 func readBody(req *http.Request, limit int64) ([]byte, error) {
@@ -118,7 +125,7 @@ func decodeBody(req *http.Request, body []byte, into map[string]any) error {
 	// Like Vault, a body that looks like JSON is JSON whatever the
 	// Content-Type says (curl -d sends a form type by default).
 	ct := req.Header.Get("Content-Type")
-	isJSON := bytes.HasPrefix(trimmed, []byte("{"))
+	isJSON := trimmed[0] == '{' || trimmed[0] == '['
 	if !isJSON && (strings.HasPrefix(ct, "application/x-www-form-urlencoded") || looksLikeForm(trimmed)) {
 		form, err := url.ParseQuery(string(trimmed))
 		if err != nil {

@@ -3,6 +3,7 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -125,6 +126,12 @@ func (a *API) normalize(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		if !allowedMethods[req.Method] {
 			return respondErrors(c, http.StatusMethodNotAllowed)
+		}
+		if req.Method == http.MethodPatch {
+			if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt != "application/merge-patch+json" {
+				return respondErrors(c, http.StatusUnsupportedMediaType,
+					"PATCH requires Content-Type application/merge-patch+json")
+			}
 		}
 		if req.Method == http.MethodGet {
 			if v, ok := req.URL.Query()["list"]; ok {

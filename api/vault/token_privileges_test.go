@@ -161,3 +161,28 @@ path "sys/auth/*" { capabilities = ["create", "update", "delete", "read", "sudo"
 		t.Fatalf("disable with sudo: %v", err)
 	}
 }
+
+// iamd does not wrap responses; a request asking for it is refused rather
+// than answered with the secret in clear.
+func TestWrapTTLRefused(t *testing.T) {
+	d := apitest.StartDev(t)
+	root := d.VaultClient(t, d.RootToken)
+	before, err := root.Logical().List("auth/token/accessors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := d.VaultClient(t, d.RootToken)
+	wrapped.SetWrappingLookupFunc(func(operation, path string) string { return "60s" })
+	s, err := wrapped.Auth().Token().Create(&vaultapi.TokenCreateRequest{})
+	idWantError(t, err, http.StatusBadRequest, "response wrapping (X-Vault-Wrap-TTL) is not supported by iamd")
+	if s != nil {
+		t.Fatalf("answer to a refused request: %+v", s)
+	}
+	after, err := root.Logical().List("auth/token/accessors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Data["keys"].([]any)) != len(before.Data["keys"].([]any)) {
+		t.Fatal("a token was created by a refused request")
+	}
+}
