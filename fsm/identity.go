@@ -38,6 +38,8 @@ type EntityAlias struct {
 	Local          bool
 	CreationTime   time.Time
 	LastUpdateTime time.Time
+	// MergedFromCanonicalIDs are the entities a merge moved it from.
+	MergedFromCanonicalIDs []string `json:",omitempty"`
 }
 
 // IdentityGroup is a Vault identity group. Membership is stored on the containing

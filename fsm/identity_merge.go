@@ -132,6 +132,7 @@ func mergeOne(tx *txn, to, e *Entity, keep []string, now time.Time) error {
 		}
 		moved := *fa
 		moved.CanonicalID, moved.LastUpdateTime = to.ID, now
+		moved.MergedFromCanonicalIDs = append(slices.Clone(fa.MergedFromCanonicalIDs), e.ID)
 		if err := insert(tx, tableEntityAliases, &moved); err != nil {
 			return err
 		}

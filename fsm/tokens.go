@@ -235,5 +235,26 @@ func (s *State) TokenByAccessor(a string) *Token {
 	return first[Token](s.tx, tableTokens, "accessor", a)
 }
 
+// maxTokenDepth bounds the walk up a token's parents; a chain is never
+// longer than the tokens created one from another.
+const maxTokenDepth = 256
+
+// TokenExpired reports whether t can no longer be used at now: it has
+// expired, or one of its parents has (or is gone). Vault revokes a
+// token's children when its lease expires; the periodic tidy removes them
+// here, and until it runs they are refused.
+func (s *State) TokenExpired(t *Token, now time.Time) bool {
+	for depth := 0; t != nil && depth < maxTokenDepth; depth++ {
+		if t.Expired(now) {
+			return true
+		}
+		if t.ParentAccessor == "" {
+			return false
+		}
+		t = s.TokenByAccessor(t.ParentAccessor)
+	}
+	return true
+}
+
 // Tokens returns every stored token.
 func (s *State) Tokens() []*Token { return all[Token](s.tx, tableTokens, "id") }

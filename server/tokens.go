@@ -50,7 +50,7 @@ func (n *Node) Authenticate(ctx context.Context, raw string) (*Caller, error) {
 	}
 	st := n.fsm.State()
 	t := st.TokenByHMAC(k.HMAC(raw))
-	if t == nil || t.Expired(n.now()) {
+	if t == nil || st.TokenExpired(t, n.now()) {
 		return nil, errInvalidToken()
 	}
 	if err := checkBoundCIDRs(ctx, t.BoundCIDRs); err != nil { // bound_cidrs.go
@@ -235,8 +235,9 @@ func (n *Node) LookupToken(raw string) (*fsm.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := n.fsm.State().TokenByHMAC(k.HMAC(raw))
-	if t == nil || t.Expired(n.now()) {
+	st := n.fsm.State()
+	t := st.TokenByHMAC(k.HMAC(raw))
+	if t == nil || st.TokenExpired(t, n.now()) {
 		return nil, iamerr.New(iamerr.Denied, "bad token")
 	}
 	return t, nil
@@ -244,8 +245,9 @@ func (n *Node) LookupToken(raw string) (*fsm.Token, error) {
 
 // LookupAccessor finds a token by accessor.
 func (n *Node) LookupAccessor(accessor string) (*fsm.Token, error) {
-	t := n.fsm.State().TokenByAccessor(accessor)
-	if t == nil || t.Expired(n.now()) {
+	st := n.fsm.State()
+	t := st.TokenByAccessor(accessor)
+	if t == nil || st.TokenExpired(t, n.now()) {
 		return nil, iamerr.New(iamerr.Invalid, "invalid accessor")
 	}
 	return t, nil
@@ -288,9 +290,10 @@ func (n *Node) RenewToken(ctx context.Context, t *fsm.Token, increment time.Dura
 // Accessors lists every live token's accessor.
 func (n *Node) Accessors() []string {
 	now := n.now()
+	st := n.fsm.State()
 	var out []string
-	for _, t := range n.fsm.State().Tokens() {
-		if !t.Expired(now) {
+	for _, t := range st.Tokens() {
+		if !st.TokenExpired(t, now) {
 			out = append(out, t.Accessor)
 		}
 	}

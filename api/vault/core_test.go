@@ -250,8 +250,10 @@ func TestHealthAndLeader(t *testing.T) {
 	if status != 299 {
 		t.Fatalf("activecode override: %d", status)
 	}
-	status, _, _ = raw(t, "GET", d.URL+"/v1/sys/health?activecode=abc", "", "")
-	if status != 400 {
-		t.Fatalf("bad activecode: %d", status)
+	// Every override is parsed, not only the one the node's state uses.
+	for _, q := range []string{"activecode=abc", "sealedcode=abc", "standbycode=12", "uninitcode=x"} {
+		if status, _, _ = raw(t, "GET", d.URL+"/v1/sys/health?"+q, "", ""); status != 400 {
+			t.Fatalf("sys/health?%s: %d, want 400", q, status)
+		}
 	}
 }

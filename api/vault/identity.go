@@ -155,7 +155,7 @@ func addMountInfo(st *fsm.State, accessor string, into map[string]any) map[strin
 func aliasData(st *fsm.State, al *fsm.EntityAlias) map[string]any {
 	return addMountInfo(st, al.MountAccessor, map[string]any{
 		"id": al.ID, "canonical_id": al.CanonicalID, "mount_accessor": al.MountAccessor, "name": al.Name,
-		"metadata": al.Metadata, "custom_metadata": al.CustomMetadata, "merged_from_canonical_ids": nil,
+		"metadata": al.Metadata, "custom_metadata": al.CustomMetadata, "merged_from_canonical_ids": al.MergedFromCanonicalIDs,
 		"namespace_id": rootNamespace, "local": al.Local,
 		"creation_time": timestamp(al.CreationTime), "last_update_time": timestamp(al.LastUpdateTime),
 	})

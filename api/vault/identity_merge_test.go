@@ -1,6 +1,7 @@
 package vault_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -46,6 +47,17 @@ func TestEntityMergeMovesAliasesAndTOTPSecrets(t *testing.T) {
 	e := idRead(t, c, "identity/entity/id/"+to)
 	if merged := e["merged_entity_ids"].([]any); len(merged) != 1 || merged[0] != from {
 		t.Fatalf("merged_entity_ids %v", e["merged_entity_ids"])
+	}
+	for _, a := range e["aliases"].([]any) {
+		al := a.(map[string]any)
+		got := al["merged_from_canonical_ids"]
+		if al["mount_accessor"] == otherAcc {
+			if fmt.Sprint(got) != "["+from+"]" { // bob's alias came from the merged entity
+				t.Fatalf("moved alias: merged_from_canonical_ids %v, want [%s]", got, from)
+			}
+		} else if got != nil {
+			t.Fatalf("alias %v: merged_from_canonical_ids %v, want null", al["name"], got)
+		}
 	}
 	found := idWrite(t, c, "identity/lookup/entity", map[string]any{"alias_name": "bob", "alias_mount_accessor": otherAcc})
 	if found.Data["id"] != to {

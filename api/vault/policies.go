@@ -11,7 +11,7 @@ func (a *API) policyRoutes() []Route {
 			server.OpRead: a.readPolicy, server.OpUpdate: a.writePolicy, server.OpDelete: a.deletePolicy,
 		}},
 		// The older sys/policy paths answer with data copied to the top level.
-		{Pattern: "sys/policy", InjectTopLevel: true, Ops: ops{server.OpRead: a.listPoliciesLegacy}},
+		{Pattern: "sys/policy", InjectTopLevel: true, Ops: ops{server.OpRead: a.listPoliciesLegacy, server.OpList: a.listPoliciesLegacy}},
 		{Pattern: "sys/policy/:name", InjectTopLevel: true, Ops: ops{
 			server.OpRead: a.readPolicyLegacy, server.OpUpdate: a.writePolicy, server.OpDelete: a.deletePolicy,
 		}},

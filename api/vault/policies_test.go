@@ -34,6 +34,11 @@ path "sys/auth/secret*" { capabilities = ["deny"] }
 	if err != nil || strings.Join(names, ",") != "auditor,default,root" {
 		t.Fatalf("list policies: %v %v", names, err)
 	}
+	// The legacy path lists too, with LIST and GET ?list=true.
+	listed, err := root.Logical().List("sys/policy")
+	if err != nil || listed == nil || len(listed.Data["keys"].([]any)) != 3 {
+		t.Fatalf("LIST sys/policy: %v %v", listed, err)
+	}
 
 	tok, err := root.Auth().Token().Create(&vaultapi.TokenCreateRequest{Policies: []string{"auditor"}})
 	if err != nil {

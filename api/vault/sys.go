@@ -28,43 +28,58 @@ func (a *API) registerBare(e *echo.Echo) {
 	e.POST("/v1/sys/init", a.initialize)
 }
 
-// healthCode reads an override status from the query, Vault's sys/health
-// parameters.
-func healthCode(c echo.Context, name string, def int) (int, bool) {
-	v := c.QueryParam(name)
-	if v == "" {
-		return def, true
+// healthCodeParams are sys/health's status overrides. Vault parses every
+// one of them whatever the node's state, so a bad value is always a 400.
+var healthCodeParams = []string{"activecode", "standbycode", "drsecondarycode", "haunhealthycode",
+	"performancestandbycode", "sealedcode", "uninitcode", "removedcode"}
+
+// healthCodes reads the override statuses from the query; ok is false when
+// one is not a status code.
+func healthCodes(c echo.Context) (codes map[string]int, ok bool) {
+	codes = map[string]int{}
+	for _, name := range healthCodeParams {
+		v := c.QueryParam(name)
+		if v == "" {
+			continue
+		}
+		code, err := strconv.Atoi(v)
+		if err != nil || code < 100 || code > 999 {
+			return nil, false
+		}
+		codes[name] = code
 	}
-	code, err := strconv.Atoi(v)
-	if err != nil || code < 100 || code > 999 {
-		return 0, false
-	}
-	return code, true
+	return codes, true
 }
 
 func (a *API) health(c echo.Context) error {
+	codes, ok := healthCodes(c)
+	if !ok {
+		return respondErrors(c, http.StatusBadRequest)
+	}
+	code := func(name string, def int) int {
+		if v, set := codes[name]; set {
+			return v
+		}
+		return def
+	}
 	st := a.node.Status()
 	standby := st.Initialized && !st.IsLeader
-	var code int
-	var ok bool
+	var status int
 	switch {
 	case st.Removed:
 		// Vault 1.19+: a node removed from the raft cluster says so.
-		code, ok = healthCode(c, "removedcode", 530)
+		status = code("removedcode", 530)
 		standby = false
 	case !st.Initialized:
-		code, ok = healthCode(c, "uninitcode", http.StatusNotImplemented)
+		status = code("uninitcode", http.StatusNotImplemented)
 	case standby:
 		if _, standbyOK := c.QueryParams()["standbyok"]; standbyOK && c.QueryParam("standbyok") != "false" {
-			code, ok = healthCode(c, "activecode", http.StatusOK)
+			status = code("activecode", http.StatusOK)
 		} else {
-			code, ok = healthCode(c, "standbycode", http.StatusTooManyRequests)
+			status = code("standbycode", http.StatusTooManyRequests)
 		}
 	default:
-		code, ok = healthCode(c, "activecode", http.StatusOK)
-	}
-	if !ok {
-		return respondErrors(c, http.StatusBadRequest)
+		status = code("activecode", http.StatusOK)
 	}
 	body := map[string]any{
 		"initialized": st.Initialized, "sealed": false, "standby": standby,
@@ -82,7 +97,7 @@ func (a *API) health(c echo.Context) error {
 	if standby {
 		body["ha_connection_healthy"] = st.HasLeader
 	}
-	return writeJSON(c, code, body)
+	return writeJSON(c, status, body)
 }
 
 func (a *API) leader(c echo.Context) error {

@@ -2,7 +2,9 @@ package vault_test
 
 import (
 	"net/http"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	vaultapi "github.com/hashicorp/vault/api"
 
@@ -185,4 +187,30 @@ func TestWrapTTLRefused(t *testing.T) {
 	if len(after.Data["keys"].([]any)) != len(before.Data["keys"].([]any)) {
 		t.Fatal("a token was created by a refused request")
 	}
+}
+
+// A child token dies with its parent's lease, as in Vault, without waiting
+// for the periodic tidy.
+func TestChildRefusedOnceParentExpired(t *testing.T) {
+	var offset atomic.Int64
+	d := apitest.StartDev(t, apitest.Options{Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }})
+	root := d.VaultClient(t, d.RootToken)
+	parent, err := root.Auth().Token().Create(&vaultapi.TokenCreateRequest{TTL: "1m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := d.VaultClient(t, parent.Auth.ClientToken)
+	child, err := p.Auth().Token().Create(&vaultapi.TokenCreateRequest{TTL: "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := d.VaultClient(t, child.Auth.ClientToken)
+	if _, err := c.Auth().Token().LookupSelf(); err != nil {
+		t.Fatalf("child before the parent expired: %v", err)
+	}
+	offset.Store(int64(2 * time.Minute))
+	_, err = c.Auth().Token().LookupSelf()
+	idWantError(t, err, http.StatusForbidden, "")
+	_, err = root.Auth().Token().LookupAccessor(child.Auth.Accessor)
+	idWantError(t, err, http.StatusBadRequest, "invalid accessor")
 }
