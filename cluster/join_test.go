@@ -124,8 +124,12 @@ func TestJoinForwardingAndReadYourWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if leader.IsSelf || leader.LeaderAddress != n1.url() || leader.LeaderClusterAddress != "https://"+n1.cfg.Cluster.RaftAddress {
+		if leader.IsSelf || leader.LeaderAddress != n1.url() || leader.LeaderClusterAddress != "https://"+n1.cfg.Cluster.RaftAddress ||
+			!leader.ActiveTime.IsZero() {
 			t.Fatalf("sys/leader on a follower: %+v", leader)
+		}
+		if l, err := n1.client("").Sys().Leader(); err != nil || !l.IsSelf || l.ActiveTime.IsZero() {
+			t.Fatalf("sys/leader on the leader: %+v %v", l, err)
 		}
 		if r := do(t, "GET", n2.url()+"/v1/sys/health", "", nil); r.status != 429 || r.body["standby"] != true {
 			t.Fatalf("health on standby: %d %v", r.status, r.body)

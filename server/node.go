@@ -83,6 +83,9 @@ type Node struct {
 	stopOnce sync.Once
 	stop     chan struct{}
 	wg       sync.WaitGroup
+
+	leaderEvents chan raft.Observation // leadership.go
+	activeSince  atomic.Int64          // unix ns this node became leader, 0 when not
 }
 
 // New builds a node and starts Raft. A dev node is initialised before New
@@ -97,7 +100,7 @@ func New(opts Options) (*Node, error) {
 		now = time.Now
 	}
 	n := &Node{log: logger, now: now, fsm: fsm.New(), stop: make(chan struct{}), applyTimeout: 10 * time.Second,
-		tuneRaft: opts.TuneRaft}
+		tuneRaft: opts.TuneRaft, leaderEvents: make(chan raft.Observation, 16)}
 	var err error
 	if opts.Dev != nil {
 		err = n.startDev(opts.Dev)
@@ -110,9 +113,10 @@ func New(opts Options) (*Node, error) {
 		n.Shutdown()
 		return nil, err
 	}
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.tidyLoop()
 	go n.keyUseLoop()
+	go n.leadershipLoop()
 	return n, nil
 }
 
@@ -162,6 +166,7 @@ func (n *Node) startDev(d *DevOptions) error {
 		return fmt.Errorf("start raft: %w", err)
 	}
 	n.raftp.Store(r)
+	n.observeLeadership(r)
 	boot := raft.Configuration{Servers: []raft.Server{{ID: c.LocalID, Address: addr}}}
 	if err := r.BootstrapCluster(boot).Error(); err != nil {
 		return fmt.Errorf("bootstrap dev raft: %w", err)
@@ -259,6 +264,7 @@ func (n *Node) openRaft() error {
 		return fmt.Errorf("start raft: %w", err)
 	}
 	n.raftp.Store(r)
+	n.observeLeadership(r)
 	return nil
 }
 

@@ -51,7 +51,7 @@ func (n *Node) Status() Status {
 	st.LeaderClusterAddr = string(addr)
 	st.HasLeader = addr != ""
 	if st.IsLeader {
-		st.LeaderAPIAddr = n.apiAddr
+		st.LeaderAPIAddr, st.ActiveTime = n.apiAddr, n.activeTime()
 	} else if id != "" {
 		st.LeaderAPIAddr = n.PeerAPIAddr(string(id))
 	}

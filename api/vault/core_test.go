@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	vaultapi "github.com/hashicorp/vault/api"
 
@@ -63,6 +64,12 @@ func TestEnvelopeHasEveryKeyAndExactHeaders(t *testing.T) {
 	data := body["data"].(map[string]any)
 	if data["expire_time"] != nil || data["ttl"].(float64) != 0 || data["id"] != "root" {
 		t.Fatalf("root token lookup: %v", data)
+	}
+	if body["mount_type"] != "token" {
+		t.Fatalf("mount_type %v on auth/token/, want token", body["mount_type"])
+	}
+	if _, _, body = raw(t, "GET", d.URL+"/v1/sys/auth", d.RootToken, ""); body["mount_type"] != "system" {
+		t.Fatalf("mount_type %v on sys/, want system", body["mount_type"])
 	}
 }
 
@@ -245,6 +252,9 @@ func TestHealthAndLeader(t *testing.T) {
 	l, err := c.Sys().Leader()
 	if err != nil || !l.IsSelf || l.LeaderAddress != d.URL || l.RaftAppliedIndex == 0 {
 		t.Fatalf("leader %+v %v", l, err)
+	}
+	if age := time.Since(l.ActiveTime); age < 0 || age > time.Minute {
+		t.Fatalf("active_time %v on the active node, want when it became leader", l.ActiveTime)
 	}
 	status, _, _ := raw(t, "GET", d.URL+"/v1/sys/health?activecode=299", "", "")
 	if status != 299 {

@@ -26,9 +26,23 @@ type Route struct {
 	// InjectTopLevel copies data to the top level of the envelope, as
 	// Vault does for sys/auth, sys/policy and sys/ha-status.
 	InjectTopLevel bool
-	// ACLPath overrides the path checked against ACL policies (defaults
-	// to the request path).
+	// MountType is the envelope's mount_type; by default the type of the
+	// mount the pattern is under (mountTypeOf).
 	MountType string
+}
+
+// mountTypeOf is the type of Vault's built-in mount a route pattern is
+// under: "system" for sys/, "token" for auth/token/, "identity".
+func mountTypeOf(pattern string) string {
+	switch {
+	case strings.HasPrefix(pattern, "sys/"):
+		return "system"
+	case strings.HasPrefix(pattern, "auth/token/"):
+		return "token"
+	case strings.HasPrefix(pattern, "identity/"):
+		return "identity"
+	}
+	return ""
 }
 
 // API is the /v1 surface of one node.
@@ -87,6 +101,9 @@ func (a *API) routingError(err error, c echo.Context) {
 
 // Add registers a route for every operation it handles.
 func (a *API) Add(rt Route) {
+	if rt.MountType == "" {
+		rt.MountType = mountTypeOf(rt.Pattern)
+	}
 	for op, h := range rt.Ops {
 		for _, method := range methodsFor(op) {
 			a.echo.Add(method, "/v1/"+rt.Pattern, a.wrap(rt, op, h))
