@@ -183,8 +183,8 @@ func reachesGroup(tx *txn, from, target string) bool {
 	return false
 }
 
-// DeleteIdentityGroup deletes a group by ID or by name; a missing group is
-// not an error. Groups that listed it as a member drop it.
+// DeleteIdentityGroup deletes a group by ID or by name, and its alias; a
+// missing group is not an error. Groups that listed it as a member drop it.
 type DeleteIdentityGroup struct {
 	ID   string
 	Name string
@@ -207,6 +207,9 @@ func applyDeleteIdentityGroup(tx *txn, env Env, cmd *DeleteIdentityGroup) (any, 
 		if err := insert(tx, tableIdentityGroups, &c); err != nil {
 			return nil, err
 		}
+	}
+	if err := deleteGroupAliasOf(tx, g.ID); err != nil {
+		return nil, err
 	}
 	return nil, tx.Delete(tableIdentityGroups, g)
 }

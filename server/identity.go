@@ -292,3 +292,26 @@ func (n *Node) DeleteGroup(ctx context.Context, id, name string) error {
 	_, err := n.apply(ctx, fsm.CmdDeleteIdentityGroup, fsm.DeleteIdentityGroup{ID: id, Name: name})
 	return err
 }
+
+// GroupAliasRequest is identity/group-alias's input; ID selects the alias
+// to update.
+type GroupAliasRequest struct {
+	ID, Name, MountAccessor, CanonicalID string
+}
+
+// WriteGroupAlias creates or updates an external group's alias.
+func (n *Node) WriteGroupAlias(ctx context.Context, req GroupAliasRequest) (*fsm.GroupAliasWrite, error) {
+	now := n.now().UTC()
+	return applyDrawn[*fsm.GroupAliasWrite](ctx, n, fsm.CmdUpsertGroupAlias, func() any {
+		return fsm.UpsertGroupAlias{
+			ID: req.ID, Name: req.Name, MountAccessor: req.MountAccessor, CanonicalID: req.CanonicalID,
+			NewID: newUUID(), NewGroupID: newUUID(), NewGroupName: "group_" + newHex8(), Time: now,
+		}
+	})
+}
+
+// DeleteGroupAlias deletes a group alias by ID.
+func (n *Node) DeleteGroupAlias(ctx context.Context, id string) error {
+	_, err := n.apply(ctx, fsm.CmdDeleteGroupAlias, fsm.DeleteGroupAlias{ID: id})
+	return err
+}

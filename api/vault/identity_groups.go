@@ -80,15 +80,19 @@ func (a *API) deleteGroup(sel selector) Handler {
 	}
 }
 
-// groupData is the read answer for a group. Group aliases are not served
-// yet, so alias is always the empty object Vault shows for internal groups.
+// groupData is the read answer for a group; alias is the empty object when
+// it has none, as in Vault.
 func groupData(st *fsm.State, g *fsm.IdentityGroup) map[string]any {
+	alias := map[string]any{}
+	if al := st.GroupAliasOf(g.ID); al != nil {
+		alias = groupAliasData(st, al)
+	}
 	return map[string]any{
 		"id": g.ID, "name": g.Name, "type": g.Type, "policies": emptyIfNil(g.Policies),
 		"member_entity_ids": emptyIfNil(g.MemberEntityIDs), "member_group_ids": emptyIfNil(g.MemberGroupIDs),
 		"parent_group_ids": groupIDs(st.IdentityGroupParents(g.ID)), "metadata": g.Metadata,
 		"creation_time": timestamp(g.CreationTime), "last_update_time": timestamp(g.LastUpdateTime),
-		"modify_index": g.ModifyIndex, "namespace_id": rootNamespace, "alias": map[string]any{},
+		"modify_index": g.ModifyIndex, "namespace_id": rootNamespace, "alias": alias,
 	}
 }
 

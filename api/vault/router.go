@@ -59,7 +59,7 @@ func Register(e *echo.Echo, node *server.Node, maxRequestSize int64) *API {
 	a := &API{node: node, maxRequestSize: maxRequestSize, echo: e, backends: map[string]Backend{}}
 	e.Pre(a.normalize)
 	a.registerBare(e)
-	for _, group := range [][]Route{a.tokenRoutes(), a.sysRoutes(), a.policyRoutes(), a.identityRoutes(), a.identityGroupRoutes(), a.mfaRoutes(), a.clusterRoutes(), a.internalRoutes()} {
+	for _, group := range [][]Route{a.tokenRoutes(), a.sysRoutes(), a.policyRoutes(), a.identityRoutes(), a.identityGroupRoutes(), a.groupAliasRoutes(), a.mfaRoutes(), a.clusterRoutes(), a.internalRoutes()} {
 		for _, rt := range group {
 			a.Add(rt)
 		}
