@@ -242,7 +242,12 @@ func (a *API) dispatchMount(c echo.Context) error {
 	if strings.HasPrefix(rest, "token/") {
 		// auth/token/* paths are static routes: reaching here means the
 		// path exists for other methods only, or not at all.
-		return respondErrors(c, http.StatusMethodNotAllowed, "unsupported operation")
+		for _, rt := range a.tokenRoutes() {
+			if rt.Pattern == r.Path {
+				return respondErrors(c, http.StatusMethodNotAllowed, "unsupported operation")
+			}
+		}
+		return respondErrors(c, http.StatusNotFound, "unsupported path")
 	}
 	// A mount enabled through another node a moment ago may not be
 	// applied here yet: on a miss, catch up with the cluster once.
