@@ -1,6 +1,8 @@
 package fsm
 
 import (
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -38,6 +40,10 @@ type IAMRole struct {
 	CreateDate         time.Time
 	Tags               []Tag
 	Revision           uint64
+	// TrustPrincipals maps each user or role ARN AssumeRolePolicy names
+	// to the unique ID it had when the policy was written: only that
+	// principal is trusted, not a later one of the same name.
+	TrustPrincipals StringMap `json:",omitempty"`
 }
 
 const tableIAMRoles = "iam_roles"
@@ -76,6 +82,9 @@ func applyCreateRole(tx *txn, env Env, cmd *CreateRole) (any, error) {
 	if accountCount(tx, tableIAMRoles, r.AccountID) >= MaxRolesPerAccount {
 		return nil, limitExceeded("Cannot exceed quota for RolesPerAccount: %d", MaxRolesPerAccount)
 	}
+	if err := checkTrustPrincipals(tx, r.TrustPrincipals); err != nil {
+		return nil, err
+	}
 	r.Revision = env.Index
 	if err := insertCounted(tx, tableIAMRoles, &r); err != nil {
 		return nil, err
@@ -108,17 +117,42 @@ func applyUpdateRole(tx *txn, env Env, cmd *UpdateRole) (any, error) {
 // UpdateAssumeRolePolicy replaces a role's trust policy (validated by the
 // server, which owns the policy language).
 type UpdateAssumeRolePolicy struct {
-	AccountID string
-	RoleID    string
-	Name      string
-	Document  string
+	AccountID       string
+	RoleID          string
+	Name            string
+	Document        string
+	TrustPrincipals StringMap `json:",omitempty"`
 }
 
 func applyUpdateAssumeRolePolicy(tx *txn, env Env, cmd *UpdateAssumeRolePolicy) (any, error) {
+	if err := checkTrustPrincipals(tx, cmd.TrustPrincipals); err != nil {
+		return nil, err
+	}
 	return updateRole(tx, cmd.AccountID, cmd.RoleID, cmd.Name, func(r *IAMRole) error {
-		r.AssumeRolePolicy, r.Revision = cmd.Document, env.Index
+		r.AssumeRolePolicy, r.TrustPrincipals, r.Revision = cmd.Document, cmd.TrustPrincipals, env.Index
 		return nil
 	})
+}
+
+// checkTrustPrincipals refuses a trust policy whose named users and roles
+// (ARN -> unique ID, resolved by the proposer) no longer all exist: one
+// deleted since would otherwise be trusted again when its name is reused.
+func checkTrustPrincipals(tx *txn, ids StringMap) error {
+	arns := make([]string, 0, len(ids))
+	for arn := range ids {
+		arns = append(arns, arn)
+	}
+	sort.Strings(arns) // the same message on every node
+	for _, arn := range arns {
+		acct := ""
+		if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
+			acct = parts[4]
+		}
+		if userByID(tx, acct, ids[arn]) == nil && roleByID(tx, acct, ids[arn]) == nil {
+			return iamerr.WithCode(iamerr.Invalid, "MalformedPolicyDocument", `Invalid principal in policy: "AWS":"%s"`, arn)
+		}
+	}
+	return nil
 }
 
 // DeleteRole removes a role without policies (AWS cascades nothing).

@@ -85,12 +85,17 @@ func (n *Node) CreateIAMRole(ctx context.Context, c *AWSCaller, req CreateRoleRe
 	if err := checkTagKeys(req.Tags); err != nil {
 		return nil, err
 	}
-	if _, err := ParseTrustPolicy(req.TrustPolicy); err != nil {
+	p, err := ParseTrustPolicy(req.TrustPolicy)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := trustPrincipalIDs(n.State(), p)
+	if err != nil {
 		return nil, err
 	}
 	r := fsm.IAMRole{AccountID: c.AccountID, RoleID: newIAMID("AROA"), RoleName: req.Name, Path: req.Path,
 		AssumeRolePolicy: req.TrustPolicy, Description: req.Description, MaxSessionDuration: req.MaxSessionDuration,
-		CreateDate: n.iamNow(), Tags: req.Tags}
+		CreateDate: n.iamNow(), Tags: req.Tags, TrustPrincipals: ids}
 	return applyAs[*fsm.IAMRole](ctx, n, fsm.CmdCreateRole, fsm.CreateRole{Role: r})
 }
 
@@ -129,11 +134,16 @@ func (n *Node) UpdateIAMAssumeRolePolicy(ctx context.Context, c *AWSCaller, name
 	if err != nil {
 		return err
 	}
-	if _, err := ParseTrustPolicy(doc); err != nil {
+	p, err := ParseTrustPolicy(doc)
+	if err != nil {
+		return err
+	}
+	ids, err := trustPrincipalIDs(n.State(), p)
+	if err != nil {
 		return err
 	}
 	_, err = n.apply(ctx, fsm.CmdUpdateAssumeRolePolicy, fsm.UpdateAssumeRolePolicy{AccountID: c.AccountID,
-		RoleID: r.RoleID, Name: name, Document: doc})
+		RoleID: r.RoleID, Name: name, Document: doc, TrustPrincipals: ids})
 	return err
 }
 

@@ -180,6 +180,7 @@ func (n *Node) trustAllows(c *AWSCaller, role *fsm.IAMRole, mfa *MFAContext, ext
 	if c.Role != nil {
 		arns = append(arns, RoleArn(c.Role))
 	}
+	arns = trustedARNs(role, c, arns) // iam_trust_principals.go
 	req := policy.Request{Action: "sts:AssumeRole", Resource: RoleArn(role), Context: ctx,
 		Principal: &policy.Principal{AWS: arns, Account: c.AccountID}}
 	trust := []policy.Source{{ID: "trust", Policy: tp}}

@@ -27,3 +27,18 @@ func AllowsNamedPrincipal(sources []Source, req Request) bool {
 	}
 	return false
 }
+
+// PrincipalARNs returns the ARNs the policy's Principal and NotPrincipal
+// elements name (not "*", account IDs or account root ARNs), each once, in
+// the order they appear.
+func (p *Policy) PrincipalARNs() []string {
+	var out []string
+	for i := range p.Statements {
+		for _, a := range p.Statements[i].principals.arns {
+			if !contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
