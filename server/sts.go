@@ -83,6 +83,10 @@ type AssumeRoleRequest struct {
 	SerialNumber, Code   string
 	ExternalID           string
 	SourceIdentity       string
+	// Tags are session tags, aws:PrincipalTag in the session; those named
+	// in TransitiveTagKeys pass on to sessions it assumes in turn.
+	Tags              []fsm.Tag
+	TransitiveTagKeys []string
 }
 
 // AssumedRole is AssumeRole's answer.
@@ -140,8 +144,13 @@ func (n *Node) AssumeRole(ctx context.Context, c *AWSCaller, req AssumeRoleReque
 		// MFA, so that a refused caller cannot spend codes.
 		mfa = &MFAContext{Present: true, AuthTime: now}
 	}
-	if !n.trustAllows(c, role, mfa, req.ExternalID) {
+	tc := trustCheck{caller: c, role: role, mfa: mfa, externalID: req.ExternalID}
+	if !n.trustAllows(tc, "sts:AssumeRole", nil) {
 		return nil, denied
+	}
+	tags, transitive, err := n.sessionTags(tc, req)
+	if err != nil {
+		return nil, err
 	}
 	if req.SerialNumber != "" {
 		if err := n.useMFACode(ctx, c.AccountID, c.User.UserID, req.SerialNumber, req.Code); err != nil {
@@ -150,7 +159,8 @@ func (n *Node) AssumeRole(ctx context.Context, c *AWSCaller, req AssumeRoleReque
 	}
 	cl := sessionClaims{AccountID: c.AccountID, Kind: sessionRole, PrincipalID: role.RoleID, SessionName: req.SessionName,
 		Issued: now.UnixNano(), Expires: now.Add(time.Duration(duration) * time.Second).UnixNano(),
-		Policy: req.Policy, PolicyArns: req.PolicyArns, SourceIdentity: req.SourceIdentity}
+		Policy: req.Policy, PolicyArns: req.PolicyArns, SourceIdentity: req.SourceIdentity,
+		Tags: tags, Transitive: transitive}
 	if mfa != nil && mfa.Present {
 		cl.MFA, cl.MFATime = true, mfa.AuthTime.UnixNano()
 	}
@@ -162,26 +172,41 @@ func (n *Node) AssumeRole(ctx context.Context, c *AWSCaller, req AssumeRoleReque
 		Arn: AssumedRoleArn(role, req.SessionName), PackedPolicySize: packed, SourceIdentity: req.SourceIdentity}, nil
 }
 
-// trustAllows evaluates the role's trust policy for the caller, then the
-// caller's identity policies unless the trust policy names the caller.
-func (n *Node) trustAllows(c *AWSCaller, role *fsm.IAMRole, mfa *MFAContext, externalID string) bool {
+// trustCheck is what a role's trust policy is evaluated for: the caller,
+// its MFA state for this request and the ExternalId it sent.
+type trustCheck struct {
+	caller     *AWSCaller
+	role       *fsm.IAMRole
+	mfa        *MFAContext
+	externalID string
+}
+
+// trustAllows evaluates the role's trust policy for action (sts:AssumeRole,
+// sts:TagSession, sts:SetSourceIdentity) with the caller's context plus
+// extra, then the caller's identity policies unless the trust policy names
+// the caller.
+func (n *Node) trustAllows(tc trustCheck, action string, extra map[string][]string) bool {
+	c, role := tc.caller, tc.role
 	tp, err := policy.Parse(role.AssumeRolePolicy, policy.Trust)
 	if err != nil {
 		n.log.Error("stored trust policy does not parse", "role", role.RoleID, "error", err)
 		return false
 	}
 	cc := *c
-	cc.MFA = mfa
+	cc.MFA = tc.mfa
 	ctx := n.callerContext(&cc)
-	if externalID != "" {
-		ctx["sts:externalid"] = []string{externalID}
+	if tc.externalID != "" {
+		ctx["sts:externalid"] = []string{tc.externalID}
+	}
+	for k, v := range extra {
+		ctx[k] = v
 	}
 	arns := []string{c.Arn}
 	if c.Role != nil {
 		arns = append(arns, RoleArn(c.Role))
 	}
 	arns = trustedARNs(role, c, arns) // iam_trust_principals.go
-	req := policy.Request{Action: "sts:AssumeRole", Resource: RoleArn(role), Context: ctx,
+	req := policy.Request{Action: action, Resource: RoleArn(role), Context: ctx,
 		Principal: &policy.Principal{AWS: arns, Account: c.AccountID}}
 	trust := []policy.Source{{ID: "trust", Policy: tp}}
 	if policy.Decide(trust, req) != policy.Allow {

@@ -24,6 +24,10 @@ type SessionInfo struct {
 	PolicyArns []string
 	AccessKey  string
 	Trusted    bool // opened with an admitted client certificate
+	// Tags are the session tags (aws:PrincipalTag, over the role's own);
+	// TransitiveKeys the lower-case keys that pass on in a role chain.
+	Tags           []fsm.Tag
+	TransitiveKeys []string
 }
 
 // authenticateSession verifies a request signed with session credentials:
@@ -72,7 +76,8 @@ func (n *Node) sessionCaller(cl *sessionClaims) (*AWSCaller, error) {
 		return nil, invalidClientToken()
 	}
 	info := &SessionInfo{Kind: cl.Kind, Name: cl.SessionName, IssuedAt: issued, Expiration: time.Unix(0, cl.Expires),
-		Policy: cl.Policy, PolicyArns: cl.PolicyArns, AccessKey: cl.AccessKeyID, Trusted: cl.Trusted}
+		Policy: cl.Policy, PolicyArns: cl.PolicyArns, AccessKey: cl.AccessKeyID, Trusted: cl.Trusted,
+		Tags: cl.Tags, TransitiveKeys: cl.Transitive}
 	mfa := &MFAContext{Present: cl.MFA}
 	if cl.MFA {
 		mfa.AuthTime = time.Unix(0, cl.MFATime)

@@ -44,7 +44,8 @@ const sourceRole = "role"
 
 // addSessionContext sets the condition keys of session callers: a role
 // session's aws:PrincipalArn is the role's ARN and its principal tags are
-// the role's; every session has aws:TokenIssueTime.
+// the role's, overridden by the session's tags; every session has
+// aws:TokenIssueTime.
 func addSessionContext(ctx map[string][]string, c *AWSCaller) {
 	if c.Session == nil {
 		return
@@ -53,6 +54,9 @@ func addSessionContext(ctx map[string][]string, c *AWSCaller) {
 	if r := c.Role; r != nil {
 		ctx["aws:principalarn"] = []string{RoleArn(r)}
 		for _, tag := range r.Tags {
+			ctx["aws:principaltag/"+strings.ToLower(tag.Key)] = []string{tag.Value}
+		}
+		for _, tag := range c.Session.Tags {
 			ctx["aws:principaltag/"+strings.ToLower(tag.Key)] = []string{tag.Value}
 		}
 	}

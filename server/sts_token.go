@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"iamd/fsm"
 	"iamd/iamerr"
 )
 
@@ -58,6 +59,10 @@ type sessionClaims struct {
 	Policy         string   `json:"pol,omitempty"`
 	PolicyArns     []string `json:"pa,omitempty"`
 	SourceIdentity string   `json:"si,omitempty"`
+	// Tags are the session tags, inherited ones included; Transitive the
+	// lower-case keys of those that pass on (sts_tags.go).
+	Tags       []fsm.Tag `json:"tg,omitempty"`
+	Transitive []string  `json:"tt,omitempty"`
 	// Trusted marks a session opened with a client certificate that the
 	// API access rules admit (OUTSCALE trusted session, access_rules.go).
 	Trusted bool `json:"tr,omitempty"`

@@ -105,7 +105,9 @@ func assumeRole(r *Request) (any, error) {
 		Code:           p.String("TokenCode", AuthCodeRule),
 		ExternalID:     p.String("ExternalId", externalIDRule),
 		SourceIdentity: p.String("SourceIdentity", sourceIdentityRule),
+		Tags:           p.Tags("Tags", false),
 	}
+	req.TransitiveTagKeys, _ = p.List("TransitiveTagKeys", Rule{Min: 1, Max: 128, Pattern: tagKeyRule.Pattern}, MaxTags, false)
 	arns, _ := p.Members("PolicyArns", 10, false)
 	for _, m := range arns {
 		req.PolicyArns = append(req.PolicyArns, m.String("arn", PolicyArnRule))
