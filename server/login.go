@@ -91,6 +91,11 @@ func (n *Node) LoginUserpass(ctx context.Context, m *fsm.AuthMount, username, pa
 	if err := userpassMount(m); err != nil {
 		return nil, err
 	}
+	// API access rules apply to logins too (spec/account-security.md §5):
+	// a refused address must not even get to try a password.
+	if err := n.vaultAdmit(ctx); err != nil {
+		return nil, err
+	}
 	username = strings.ToLower(strings.TrimSpace(username))
 	if password == "" {
 		return nil, iamerr.New(iamerr.Invalid, "missing password")
