@@ -71,7 +71,18 @@ func (n *Node) GetSessionToken(ctx context.Context, c *AWSCaller, duration int, 
 		cl.MFA, cl.MFATime = true, now.UnixNano()
 	}
 	cl.Issued, cl.Expires = now.UnixNano(), now.Add(time.Duration(duration)*time.Second).UnixNano()
+	n.capToKeyExpiry(c, &cl)
 	return n.issueSession(cl)
+}
+
+// capToKeyExpiry ends a session no later than the access key it was
+// opened with: a key's expiration date (the account's API access policy)
+// must not be outlived by credentials derived from it.
+func (n *Node) capToKeyExpiry(c *AWSCaller, cl *sessionClaims) {
+	k := n.State().AccessKey(c.AccessKeyID)
+	if k != nil && k.ExpirationDate != nil && k.ExpirationDate.UnixNano() < cl.Expires {
+		cl.Expires = k.ExpirationDate.UnixNano()
+	}
 }
 
 // AssumeRoleRequest is AssumeRole's input; Duration 0 is the default.
@@ -161,6 +172,7 @@ func (n *Node) AssumeRole(ctx context.Context, c *AWSCaller, req AssumeRoleReque
 		Issued: now.UnixNano(), Expires: now.Add(time.Duration(duration) * time.Second).UnixNano(),
 		Policy: req.Policy, PolicyArns: req.PolicyArns, SourceIdentity: req.SourceIdentity,
 		Tags: tags, Transitive: transitive}
+	n.capToKeyExpiry(c, &cl)
 	if mfa != nil && mfa.Present {
 		cl.MFA, cl.MFATime = true, mfa.AuthTime.UnixNano()
 	}

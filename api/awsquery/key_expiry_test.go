@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -86,8 +87,15 @@ func TestIAMExpirationDateExtension(t *testing.T) {
 	if _, err := alice.GetUser(ctx, &iam.GetUserInput{}); err != nil {
 		t.Fatalf("key before its expiry: %v", err)
 	}
+	// Session credentials end with the key they were opened with.
+	sess := must[*sts.GetSessionTokenOutput](t)(stsClient(d, ak, sk, "").GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(129600)}))
+	if got := sess.Credentials.Expiration.UTC(); got.After(exp) {
+		t.Fatalf("session expires %v, after its key (%v)", got, exp)
+	}
 	clock.Advance(11 * time.Minute)
 	_, err = alice.GetUser(ctx, &iam.GetUserInput{})
+	wantCode(t, err, "ExpiredToken")
+	_, err = stsClient(d, *sess.Credentials.AccessKeyId, *sess.Credentials.SecretAccessKey, *sess.Credentials.SessionToken).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantCode(t, err, "ExpiredToken")
 	keys := must[*iam.ListAccessKeysOutput](t)(root.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("alice")}))
 	if len(keys.AccessKeyMetadata) != 1 || keys.AccessKeyMetadata[0].Status != "Expired" {
