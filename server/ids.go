@@ -36,6 +36,10 @@ func newUUID() string {
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(fmt.Sprintf("no randomness: %v", err))
 	}
+	return formatUUID(b)
+}
+
+func formatUUID(b [16]byte) string {
 	var s [36]byte
 	hex.Encode(s[0:8], b[0:4])
 	s[8] = '-'
@@ -70,5 +74,15 @@ func newAccountID() string {
 	return randomString(1, "123456789") + randomString(11, "0123456789")
 }
 
-// NewRequestID returns an ID for a request, in the format Vault uses.
-func NewRequestID() string { return newUUID() }
+// NewRequestID returns an ID for a request: a random (version 4) UUID, as
+// spec/aws-iam.md 1.3 asks of the AWS RequestId; Vault clients read its
+// request_id as opaque, in the same 8-4-4-4-12 form.
+func NewRequestID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("no randomness: %v", err))
+	}
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return formatUUID(b)
+}

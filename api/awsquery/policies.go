@@ -46,6 +46,10 @@ var (
 	VersionIDRule = Rule{Pattern: NewPattern(`v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`)}
 	// DescriptionRule: policyDescriptionType.
 	DescriptionRule = Rule{Max: 1000}
+	// RoleDescriptionRule: roleDescriptionType, which unlike a policy's
+	// has a character pattern.
+	RoleDescriptionRule = Rule{Max: 1000, Pattern: NewPatternAs(`[\x{0009}\x{000A}\x{000D}\x{0020}-\x{007E}\x{00A1}-\x{00FF}]*`,
+		`[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`)}
 )
 
 // inlineOwner is the owner type of an inline policy family, with its

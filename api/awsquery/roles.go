@@ -59,7 +59,7 @@ func createRole(r *Request) (any, error) {
 		Name:                p.String("RoleName", RoleNameRule.Req()),
 		Path:                p.String("Path", PathRule),
 		TrustPolicy:         p.String("AssumeRolePolicyDocument", PolicyDocumentRule.Req()),
-		Description:         p.String("Description", DescriptionRule),
+		Description:         p.String("Description", RoleDescriptionRule),
 		MaxSessionDuration:  p.Int("MaxSessionDuration", server.DefaultRoleMaxDuration, server.MaxRoleMaxDuration, 0),
 		Tags:                p.Tags("Tags", false),
 		PermissionsBoundary: p.String("PermissionsBoundary", Rule{Min: 20, Max: 2048}),
@@ -116,7 +116,7 @@ type updateRoleResult struct{}
 func updateRole(r *Request) (any, error) {
 	p := r.Params
 	name := p.String("RoleName", RoleNameRule.Req())
-	desc := p.OptString("Description", DescriptionRule)
+	desc := p.OptString("Description", RoleDescriptionRule)
 	maxSession := p.Int("MaxSessionDuration", server.DefaultRoleMaxDuration, server.MaxRoleMaxDuration, 0)
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func updateRole(r *Request) (any, error) {
 func updateRoleDescription(r *Request) (any, error) {
 	p := r.Params
 	name := p.String("RoleName", RoleNameRule.Req())
-	desc := p.String("Description", DescriptionRule.Req())
+	desc := p.String("Description", RoleDescriptionRule.Req())
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -53,3 +53,22 @@ func TestTrustPolicyPrincipalsAreUniqueIDs(t *testing.T) {
 		PolicyDocument: aws.String(trustFor("arn:aws:iam::"+d.AccountID+":role/missing", ""))})
 	wantCode(t, err, "MalformedPolicyDocument")
 }
+
+// A role description follows roleDescriptionType's pattern (a policy's has
+// none): control characters and characters past U+00FF are refused rather
+// than stored and returned altered.
+func TestRoleDescriptionPattern(t *testing.T) {
+	d := apitest.StartDev(t)
+	root := rootClient(d)
+	trust := trustFor("arn:aws:iam::"+d.AccountID+":root", "")
+	_, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trust), Description: aws.String("中")})
+	wantCode(t, err, "ValidationError")
+	must[*iam.CreateRoleOutput](t)(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trust),
+		Description: aws.String("café\tbar")}))
+	_, err = root.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("r"), Description: aws.String("\x01ctl")})
+	wantCode(t, err, "ValidationError")
+	got := must[*iam.GetRoleOutput](t)(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("r")}))
+	if aws.ToString(got.Role.Description) != "café\tbar" {
+		t.Fatalf("description %q", aws.ToString(got.Role.Description))
+	}
+}
