@@ -81,13 +81,8 @@ func init() {
 	registerTable[EntityAlias](&memdb.TableSchema{
 		Name: tableEntityAliases,
 		Indexes: map[string]*memdb.IndexSchema{
-			"id": idIndex("ID"),
-			"factors": {Name: "factors", Unique: true, Indexer: &memdb.CompoundIndex{
-				Indexes: []memdb.Indexer{
-					&memdb.StringFieldIndex{Field: "MountAccessor"},
-					&memdb.StringFieldIndex{Field: "Name"},
-				},
-			}},
+			"id":        idIndex("ID"),
+			"factors":   mountNameIndex(),
 			"canonical": plainIndex("canonical", "CanonicalID"),
 			"accessor":  plainIndex("accessor", "MountAccessor"),
 		},

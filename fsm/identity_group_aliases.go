@@ -35,13 +35,8 @@ func init() {
 	registerTable[GroupAlias](&memdb.TableSchema{
 		Name: tableGroupAliases,
 		Indexes: map[string]*memdb.IndexSchema{
-			"id": idIndex("ID"),
-			"factors": {Name: "factors", Unique: true, Indexer: &memdb.CompoundIndex{
-				Indexes: []memdb.Indexer{
-					&memdb.StringFieldIndex{Field: "MountAccessor"},
-					&memdb.StringFieldIndex{Field: "Name"},
-				},
-			}},
+			"id":        idIndex("ID"),
+			"factors":   mountNameIndex(),
 			"canonical": uniqueIndex("canonical", "CanonicalID", false),
 			"accessor":  plainIndex("accessor", "MountAccessor"),
 		},

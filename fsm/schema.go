@@ -84,6 +84,17 @@ func plainIndex(name, field string) *memdb.IndexSchema {
 	return &memdb.IndexSchema{Name: name, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: field}}
 }
 
+// mountNameIndex is the unique (MountAccessor, Name) index of alias
+// tables: a name is used once per auth mount.
+func mountNameIndex() *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: "factors", Unique: true, Indexer: &memdb.CompoundIndex{
+		Indexes: []memdb.Indexer{
+			&memdb.StringFieldIndex{Field: "MountAccessor"},
+			&memdb.StringFieldIndex{Field: "Name"},
+		},
+	}}
+}
+
 func sliceIndex(name, field string) *memdb.IndexSchema {
 	return &memdb.IndexSchema{Name: name, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: field}}
 }

@@ -31,12 +31,13 @@ func randomString(n int, alphabet string) string {
 // 8-4-4-4-12 groups, go-uuid's format (ParseUUID reads it back). It is
 // formatted here because go-uuid's FormatUUID goes through fmt.Sprintf,
 // and every request mints one id: this is one allocation instead of eight.
-func newUUID() string {
-	var b [16]byte
+func newUUID() string { return formatUUID(random16()) }
+
+func random16() (b [16]byte) {
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(fmt.Sprintf("no randomness: %v", err))
 	}
-	return formatUUID(b)
+	return b
 }
 
 func formatUUID(b [16]byte) string {
@@ -78,10 +79,7 @@ func newAccountID() string {
 // spec/aws-iam.md 1.3 asks of the AWS RequestId; Vault clients read its
 // request_id as opaque, in the same 8-4-4-4-12 form.
 func NewRequestID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("no randomness: %v", err))
-	}
+	b := random16()
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	return formatUUID(b)

@@ -156,6 +156,10 @@ func (n *Node) AssumeRole(ctx context.Context, c *AWSCaller, req AssumeRoleReque
 		mfa = &MFAContext{Present: true, AuthTime: now}
 	}
 	tc := trustCheck{caller: c, role: role, mfa: mfa, externalID: req.ExternalID}
+	if tc.trust, err = policy.Parse(role.AssumeRolePolicy, policy.Trust); err != nil {
+		n.log.Error("stored trust policy does not parse", "role", role.RoleID, "error", err)
+		return nil, denied
+	}
 	if !n.trustAllows(tc, "sts:AssumeRole", nil) {
 		return nil, denied
 	}
@@ -184,11 +188,13 @@ func (n *Node) AssumeRole(ctx context.Context, c *AWSCaller, req AssumeRoleReque
 		Arn: AssumedRoleArn(role, req.SessionName), PackedPolicySize: packed, SourceIdentity: req.SourceIdentity}, nil
 }
 
-// trustCheck is what a role's trust policy is evaluated for: the caller,
-// its MFA state for this request and the ExternalId it sent.
+// trustCheck is what a role's trust policy (parsed once per AssumeRole) is
+// evaluated for: the caller, its MFA state for this request and the
+// ExternalId it sent.
 type trustCheck struct {
 	caller     *AWSCaller
 	role       *fsm.IAMRole
+	trust      *policy.Policy
 	mfa        *MFAContext
 	externalID string
 }
@@ -199,11 +205,6 @@ type trustCheck struct {
 // the caller.
 func (n *Node) trustAllows(tc trustCheck, action string, extra map[string][]string) bool {
 	c, role := tc.caller, tc.role
-	tp, err := policy.Parse(role.AssumeRolePolicy, policy.Trust)
-	if err != nil {
-		n.log.Error("stored trust policy does not parse", "role", role.RoleID, "error", err)
-		return false
-	}
 	cc := *c
 	cc.MFA = tc.mfa
 	ctx := n.callerContext(&cc)
@@ -220,7 +221,7 @@ func (n *Node) trustAllows(tc trustCheck, action string, extra map[string][]stri
 	arns = trustedARNs(role, c, arns) // iam_trust_principals.go
 	req := policy.Request{Action: action, Resource: RoleArn(role), Context: ctx,
 		Principal: &policy.Principal{AWS: arns, Account: c.AccountID}}
-	trust := []policy.Source{{ID: "trust", Policy: tp}}
+	trust := []policy.Source{{ID: "trust", Policy: tc.trust}}
 	if policy.Decide(trust, req) != policy.Allow {
 		return false
 	}
